@@ -1,0 +1,1 @@
+"""The Hearth hub: configuration, protocol, sessions, pipeline and command line."""

@@ -1,0 +1,1 @@
+"""Understanding text: sentence templates, number words and target resolution, free of I/O and devices."""
