@@ -1,0 +1,195 @@
+"""`hearth bench`: recognition latency by home size, hub-internal run → publish, and WebSocket → confirmed state."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from websockets.asyncio.client import connect
+
+from intents.model import EntityName
+from intents.recognizer import TemplateRecognizer, load_builtin, merge
+from intents.synthetic import synthetic_home
+
+from .config import load_config
+
+T = TypeVar("T")
+SIZES = (10, 100, 1_000, 5_000)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One measured figure and its target."""
+
+    what: str
+    samples: int
+    p50_ms: float
+    p99_ms: float
+    target: str
+
+
+def progress(items: Iterable[T], total: int, label: str) -> Iterator[T]:
+    """Yield items while drawing a progress bar on stderr (only on a terminal)."""
+    tty = sys.stderr.isatty()
+    step = max(1, total // 50)
+    for done, item in enumerate(items, 1):
+        if tty and (done % step == 0 or done == total):
+            filled = int(30 * done / total)
+            sys.stderr.write(f"\r  {label:<34} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+            sys.stderr.flush()
+        yield item
+    if tty:
+        sys.stderr.write("\r" + " " * 80 + "\r")
+
+
+def percentiles(samples_ms: list[float]) -> tuple[float, float]:
+    """Median and 99th percentile."""
+    ordered = sorted(samples_ms)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered), p99
+
+
+def utterances(entities: list[EntityName], count: int, seed: int = 1) -> list[str]:
+    """Everyday commands about random devices of a home."""
+    rng = random.Random(seed)
+    phrasings: list[Callable[[EntityName], str]] = [
+        lambda e: f"turn on the {e.names[0]}",
+        lambda e: f"turn off the {e.names[0]}",
+        lambda e: f"switch the {e.names[0]} off",
+        lambda e: f"set the {e.names[0]} to {rng.randint(1, 100)} percent",
+        lambda e: f"is the {e.names[0]} on",
+    ]
+    return [rng.choice(phrasings)(rng.choice(entities)) for _ in range(count)]
+
+
+def bench_recognition(sizes: tuple[int, ...], count: int) -> list[Row]:
+    """Template recognition latency for homes of several sizes."""
+    data = merge(load_builtin("en"))
+    rows = []
+    for size in sizes:
+        entities, areas = synthetic_home(size)
+        recognizer = TemplateRecognizer(data, entities, areas)
+        texts = utterances(entities, count)
+        for text in texts[:50]:
+            recognizer.recognize(text)  # warm caches the way a running hub would be
+        samples, misses = [], 0
+        for text in progress(texts, len(texts), f"recognition, {size} devices"):
+            started = time.perf_counter_ns()
+            match = recognizer.recognize(text)
+            samples.append((time.perf_counter_ns() - started) / 1e6)
+            misses += match is None
+        p50, p99 = percentiles(samples)
+        label = f"text → intent, {size:,} devices" + (f" ({misses} not understood)" if misses else "")
+        rows.append(Row(label, len(samples), p50, p99, "p50 ≤ 0.1 ms, p99 ≤ 1 ms"))
+    return rows
+
+
+async def bench_pipeline(config_dir: Path, count: int) -> list[Row]:
+    """Hub-internal latency from a text run to the MQTT publish, and WebSocket run → confirmed state."""
+    from .hub import Hub
+
+    config = load_config(config_dir)
+    hub = Hub(config, simulate=True)
+    await hub.start()
+    try:
+        return [await _internal(hub, count), await _websocket(hub, config_dir, count)]
+    finally:
+        await hub.stop()
+
+
+async def _internal(hub: Any, count: int) -> Row:
+    from intents.context import ContextWindow
+
+    from .pipeline import RunRequest
+
+    mqtt = hub.devices.mqtt
+    publish = mqtt.publish
+    published: list[int] = []
+
+    async def timed_publish(*args: Any, **kwargs: Any) -> Any:
+        published.append(time.perf_counter_ns())
+        return await publish(*args, **kwargs)
+
+    mqtt.publish = timed_publish
+    samples = []
+    context = ContextWindow()
+    try:
+        for n in progress(range(count), count, "text run → MQTT publish"):
+            text = f"turn {'on' if n % 2 else 'off'} the bench light"
+            started = time.perf_counter_ns()
+            await hub.pipeline.run(RunRequest(id=f"b{n}", text=text), None, context, lambda _event: None)
+            samples.append((published[-1] - started) / 1e6)
+    finally:
+        mqtt.publish = publish
+    p50, p99 = percentiles(samples)
+    return Row("text run → MQTT publish (in hub)", len(samples), p50, p99, "p50 ≤ 1 ms")
+
+
+async def _websocket(hub: Any, config_dir: Path, count: int) -> Row:
+    config = load_config(config_dir)
+    token = config.hub.clients[0].token
+    samples = []
+    async with connect(f"ws://127.0.0.1:{hub.port}/ws") as ws:
+        await ws.send(json.dumps({"type": "hello", "token": token}))
+        await ws.recv()
+        for n in progress(range(count), count, "WebSocket run → state confirmed"):
+            text = f"turn {'on' if n % 2 else 'off'} the bench light"
+            started = time.perf_counter_ns()
+            await ws.send(json.dumps({"type": "run", "id": f"w{n}", "text": text}))
+            while True:
+                event = json.loads(await ws.recv())
+                if event["type"] == "action":
+                    if not event["ok"]:
+                        raise RuntimeError(f"bench action failed: {event}")
+                    samples.append((time.perf_counter_ns() - started) / 1e6)
+                if event["type"] == "run-end":
+                    break
+    p50, p99 = percentiles(samples)
+    return Row("WebSocket run → device state confirmed", len(samples), p50, p99, "p50 ≤ 5 ms")
+
+
+def bench_home(directory: Path) -> Path:
+    """Write a one-device home on the managed broker (a free port) for the end-to-end figures."""
+    hearth = {
+        "hub": {"listen": "127.0.0.1:0", "clients": [{"name": "bench", "token": "bench-token-0123456789"}]},
+        "mqtt": {"broker": "managed", "managed_port": 0},
+    }
+    devices = {
+        "areas": ["lab"],
+        "devices": [{"id": "bench_light", "name": "bench light", "type": "light", "area": "lab",
+                     "protocol": "zigbee2mqtt", "topic": "zigbee2mqtt/bench_light"}],
+    }
+    (directory / "hearth.yaml").write_text(yaml.safe_dump(hearth))
+    (directory / "devices.yaml").write_text(yaml.safe_dump(devices))
+    return directory
+
+
+def print_table(rows: list[Row]) -> None:
+    """Print measured figures beside their targets."""
+    width = max(len(r.what) for r in rows)
+    print(f"{'what':<{width}}  {'n':>6}  {'p50 ms':>9}  {'p99 ms':>9}  target")
+    for r in rows:
+        print(f"{r.what:<{width}}  {r.samples:>6}  {r.p50_ms:>9.4f}  {r.p99_ms:>9.4f}  {r.target}")
+
+
+def run_benchmarks(*, quick: bool = False, only: set[str] | None = None) -> int:
+    """Run the selected benchmarks and print one table."""
+    rows: list[Row] = []
+    wanted = only or {"recognition", "pipeline"}
+    if "recognition" in wanted:
+        rows += bench_recognition(SIZES, 300 if quick else 3_000)
+    if wanted & {"pipeline", "websocket"}:
+        with tempfile.TemporaryDirectory(prefix="hearth-bench-") as tmp:
+            rows += asyncio.run(bench_pipeline(bench_home(Path(tmp)), 50 if quick else 500))
+    print_table(rows)
+    return 0

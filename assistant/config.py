@@ -1,0 +1,339 @@
+"""Load and validate a config folder (hearth.yaml, devices.yaml, intents/*.yaml) into frozen settings."""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from devices.config import DeviceConfigError, DevicesConfig, parse_devices
+from intents.model import IntentDataError
+from intents.recognizer import IntentData, IntentDocument, load_builtin, merge, parse_intent_document
+
+from .yamlpos import ConfigError, ConfigProblem, DataPath, LocatedDocument, load_yaml
+
+DEFAULT_PORT = 8765
+MANAGED = "managed"
+MANAGED_PORT = 18830  # not 1883, so a managed broker never collides with a system Mosquitto
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSpec:
+    """A client allowed to connect: its name, secret token and home area."""
+
+    name: str
+    token: str = field(repr=False)
+    area: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TlsSettings:
+    """Certificate and key files for wss:// and https://."""
+
+    cert: Path
+    key: Path
+
+
+@dataclass(frozen=True, slots=True)
+class HubSettings:
+    """Where the hub listens and who may talk to it."""
+
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    clients: tuple[ClientSpec, ...] = ()
+    tls: TlsSettings | None = None
+    max_frame_bytes: int = 64 * 1024
+    hello_timeout: float = 10.0
+
+    @property
+    def listen(self) -> str:
+        """The listen address as written in hearth.yaml."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class MqttSettings:
+    """The broker to use: `managed` (the hub runs its own Mosquitto) or an mqtt:// URL."""
+
+    managed: bool = True
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls: bool = False
+    client_id: str = "hearth-hub"
+    confirm_timeout: float = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class ContextSettings:
+    """How much conversation a session remembers."""
+
+    turns: int = 5
+    max_age: float = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class HearthConfig:
+    """Everything the hub needs, validated."""
+
+    directory: Path
+    language: str
+    hub: HubSettings
+    mqtt: MqttSettings
+    context: ContextSettings
+    devices: DevicesConfig
+    intents: IntentData
+    intent_files: tuple[str, ...] = ()
+
+
+class _Checker:
+    """Collects problems while reading one located document."""
+
+    def __init__(self, doc: LocatedDocument) -> None:
+        self.doc = doc
+        self.problems: list[ConfigProblem] = []
+
+    def add(self, path: DataPath, message: str) -> None:
+        self.problems.append(self.doc.problem(path, message))
+
+    def mapping(self, value: Any, path: DataPath, allowed: set[str]) -> dict[str, Any]:
+        """Return `value` as a dict, reporting a wrong type and every unknown key."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.add(path, f"must be a mapping, not {type(value).__name__}")
+            return {}
+        for key in value:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else f" (valid keys: {', '.join(sorted(allowed))})"
+                self.add((*path, str(key)), f"unknown key {key!r}{hint}")
+        return value
+
+    def typed(self, value: Any, path: DataPath, kind: type | tuple[type, ...], default: Any) -> Any:
+        if value is None:
+            return default
+        if isinstance(value, bool) and kind is not bool and bool not in (kind if isinstance(kind, tuple) else ()):
+            self.add(path, f"must be {_kind_name(kind)}, not a boolean")
+            return default
+        if not isinstance(value, kind):
+            self.add(path, f"must be {_kind_name(kind)}, not {type(value).__name__}")
+            return default
+        return value
+
+    def positive(self, value: Any, path: DataPath, default: float) -> float:
+        number = self.typed(value, path, (int, float), default)
+        if number <= 0:
+            self.add(path, "must be greater than zero")
+            return default
+        return float(number)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false", "list": "a list"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(dict.fromkeys(names.get(k.__name__, k.__name__) for k in kinds))
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """Split "host:port" (IPv6 in brackets) into host and port; raise ValueError when malformed."""
+    host, sep, port_text = text.rpartition(":")
+    if not sep or not port_text.isdigit():
+        raise ValueError(f"{text!r} is not host:port, e.g. \"127.0.0.1:{DEFAULT_PORT}\"")
+    host = host.strip("[]") or "127.0.0.1"
+    port = int(port_text)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port {port} is out of range")
+    return host, port
+
+
+def _read_hub(c: _Checker, raw: Any, base: Path, area_ids: set[str]) -> HubSettings:
+    path: DataPath = ("hub",)
+    hub = c.mapping(raw, path, {"listen", "clients", "tls", "max_frame_bytes", "hello_timeout"})
+    host, port = "127.0.0.1", DEFAULT_PORT
+    listen = c.typed(hub.get("listen"), (*path, "listen"), str, None)
+    if listen is not None:
+        try:
+            host, port = parse_listen(listen)
+        except ValueError as err:
+            c.add((*path, "listen"), str(err))
+    tls = None
+    if hub.get("tls") is not None:
+        tls_raw = c.mapping(hub["tls"], (*path, "tls"), {"cert", "key"})
+        files = {}
+        for key in ("cert", "key"):
+            name = c.typed(tls_raw.get(key), (*path, "tls", key), str, None)
+            if name is None:
+                c.add((*path, "tls"), f"missing key {key!r} (path to the PEM {key} file)")
+                continue
+            file = (base / name).resolve()
+            if not file.is_file():
+                c.add((*path, "tls", key), f"file {str(file)!r} does not exist (create one with `hearth certs`)")
+            files[key] = file
+        if len(files) == 2:
+            tls = TlsSettings(cert=files["cert"], key=files["key"])
+    clients = _read_clients(c, hub.get("clients"), area_ids)
+    max_frame = int(c.positive(hub.get("max_frame_bytes"), (*path, "max_frame_bytes"), 64 * 1024))
+    hello_timeout = c.positive(hub.get("hello_timeout"), (*path, "hello_timeout"), 10.0)
+    return HubSettings(host, port, clients, tls, max_frame, hello_timeout)
+
+
+def _read_clients(c: _Checker, raw: Any, area_ids: set[str]) -> tuple[ClientSpec, ...]:
+    path: DataPath = ("hub", "clients")
+    items = c.typed(raw, path, list, [])
+    if not items:
+        c.add(path, "at least one client with a token is needed, e.g. - {name: kitchen, token: <secret>}")
+    clients: list[ClientSpec] = []
+    names: set[str] = set()
+    tokens: set[str] = set()
+    for index, item in enumerate(items):
+        item_path = (*path, index)
+        entry = c.mapping(item, item_path, {"name", "token", "area"})
+        name = c.typed(entry.get("name"), (*item_path, "name"), str, "")
+        token = c.typed(entry.get("token"), (*item_path, "token"), str, "")
+        area = c.typed(entry.get("area"), (*item_path, "area"), str, None)
+        if not name:
+            c.add(item_path, "missing key 'name'")
+        elif name in names:
+            c.add((*item_path, "name"), f"duplicate client name {name!r}")
+        if len(token) < 8:
+            c.add((*item_path, "token"), "missing or too short: use at least 8 random characters")
+        elif token in tokens:
+            c.add((*item_path, "token"), "every client needs its own token")
+        if area is not None and area not in area_ids:
+            c.add((*item_path, "area"), f"unknown area {area!r} (areas: {', '.join(sorted(area_ids))})")
+        names.add(name)
+        tokens.add(token)
+        clients.append(ClientSpec(name=name, token=token, area=area))
+    return tuple(clients)
+
+
+def _read_mqtt(c: _Checker, raw: Any) -> MqttSettings:
+    path: DataPath = ("mqtt",)
+    allowed = {"broker", "managed_port", "username", "password", "client_id", "confirm_timeout"}
+    mqtt = c.mapping(raw, path, allowed)
+    broker = c.typed(mqtt.get("broker"), (*path, "broker"), str, MANAGED)
+    username = c.typed(mqtt.get("username"), (*path, "username"), str, None)
+    password = c.typed(mqtt.get("password"), (*path, "password"), str, None)
+    client_id = c.typed(mqtt.get("client_id"), (*path, "client_id"), str, "hearth-hub")
+    timeout = c.positive(mqtt.get("confirm_timeout"), (*path, "confirm_timeout"), 3.0)
+    managed_port = c.typed(mqtt.get("managed_port"), (*path, "managed_port"), int, MANAGED_PORT)
+    if not 0 <= managed_port <= 65535:
+        c.add((*path, "managed_port"), "must be a TCP port (0 picks a free one)")
+        managed_port = MANAGED_PORT
+    if broker == MANAGED:
+        return MqttSettings(True, "127.0.0.1", managed_port, username, password, False, client_id, timeout)
+    if "managed_port" in mqtt:
+        c.add((*path, "managed_port"), "only used with broker: managed")
+    url = urlsplit(broker)
+    if url.scheme not in ("mqtt", "mqtts") or not url.hostname:
+        c.add((*path, "broker"), f"{broker!r} is neither 'managed' nor a URL like mqtt://127.0.0.1:1883")
+        return MqttSettings()
+    if url.password:
+        c.add((*path, "broker"), "put the password in mqtt.password (e.g. !secret mqtt_password), not the URL")
+    try:
+        port = url.port or (8883 if url.scheme == "mqtts" else 1883)
+    except ValueError:
+        c.add((*path, "broker"), f"{broker!r} has an invalid port")
+        port = 1883
+    return MqttSettings(
+        False, url.hostname, port, username or url.username, password, url.scheme == "mqtts", client_id, timeout
+    )
+
+
+def _read_context(c: _Checker, raw: Any) -> ContextSettings:
+    ctx = c.mapping(raw, ("context",), {"turns", "max_age"})
+    turns = c.typed(ctx.get("turns"), ("context", "turns"), int, 5)
+    if not 1 <= turns <= 50:
+        c.add(("context", "turns"), "must be between 1 and 50")
+        turns = 5
+    return ContextSettings(turns=turns, max_age=c.positive(ctx.get("max_age"), ("context", "max_age"), 300.0))
+
+
+def _load_secrets(directory: Path) -> dict[str, str]:
+    path = directory / "secrets.yaml"
+    if not path.exists():
+        return {}
+    doc = load_yaml(path)
+    if doc.data is None:
+        return {}
+    if not isinstance(doc.data, dict):
+        raise ConfigError([doc.problem((), "must be a mapping of name: value")])
+    return {str(k): str(v) for k, v in doc.data.items()}
+
+
+def load_devices(directory: Path) -> tuple[DevicesConfig, list[ConfigProblem]]:
+    """Read devices.yaml; returns the config (empty on errors) and its problems."""
+    doc = load_yaml(directory / "devices.yaml")
+    try:
+        return parse_devices(doc.data), []
+    except DeviceConfigError as err:
+        return DevicesConfig(areas=(), devices=()), [doc.problem(path, message) for path, message in err.problems]
+
+
+def _load_intents(directory: Path, language: str) -> tuple[IntentData, tuple[str, ...], list[ConfigProblem]]:
+    documents: list[IntentDocument] = [load_builtin(language)]
+    files: list[str] = []
+    problems: list[ConfigProblem] = []
+    folder = directory / "intents"
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        doc = load_yaml(path)
+        try:
+            documents.append(parse_intent_document(doc.data))
+        except IntentDataError as err:
+            problems.extend(doc.problem(p.path, p.message) for p in err.problems)
+            continue
+        files.append(str(path))
+    data = merge(*documents)
+    return data, tuple(files), problems
+
+
+def load_config(directory: str | Path) -> HearthConfig:
+    """Load and validate a config folder; raise ConfigError listing every problem found."""
+    base = Path(directory).expanduser().resolve()
+    if not base.is_dir():
+        raise ConfigError([ConfigProblem(str(base), 0, "", "config folder does not exist")])
+    problems: list[ConfigProblem] = []
+    secrets = _load_secrets(base)
+    doc = load_yaml(base / "hearth.yaml", secrets.get)
+    c = _Checker(doc)
+    root = c.mapping(doc.data, (), {"language", "hub", "mqtt", "context"})
+    language = c.typed(root.get("language"), ("language",), str, "en")
+    devices, device_problems = _collect(lambda: load_devices(base))
+    problems.extend(device_problems)
+    area_ids = {area.id for area in devices.areas}
+    hub = _read_hub(c, root.get("hub"), base, area_ids)
+    mqtt = _read_mqtt(c, root.get("mqtt"))
+    context = _read_context(c, root.get("context"))
+    try:
+        intents, files, intent_problems = _load_intents(base, language)
+    except (ValueError, KeyError) as err:
+        c.add(("language",), f"no built-in intents for language {language!r}: {err}")
+        intents, files, intent_problems = merge(), (), []
+    problems = c.problems + problems + intent_problems
+    if problems:
+        raise ConfigError(problems)
+    return HearthConfig(base, language, hub, mqtt, context, devices, intents, files)
+
+
+def _collect(load: Any) -> tuple[DevicesConfig, list[ConfigProblem]]:
+    try:
+        result: tuple[DevicesConfig, list[ConfigProblem]] = load()
+        return result
+    except ConfigError as err:
+        return DevicesConfig(areas=(), devices=()), err.problems
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listen host only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

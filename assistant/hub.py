@@ -1,0 +1,296 @@
+"""The asyncio WebSocket hub: serves /ws (protocol v1) and the page at /, pumping the sans-I/O cores."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from importlib import resources
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from devices.broker import ManagedBroker
+from devices.mqtt import MqttClient
+from devices.registry import Registry, StateChange
+from devices.service import DeviceService
+from devices.simulator import DeviceSimulator
+from intents.context import ContextWindow
+
+from .config import HearthConfig
+from .events import ContextEvent, Error, Event, RunEnd, StateEvent
+from .pipeline import Pipeline, RunRequest
+from .protocol import CancelRun, Close, Decision, HubConnection, Send, ShowContext, StartRun
+
+log = logging.getLogger("hearth.hub")
+
+OUTBOX_LIMIT = 1024  # events queued for one client before it counts as too slow and is dropped
+
+
+@dataclass(eq=False)
+class ClientSession:
+    """One connected client: its protocol state, outgoing queue, context window and runs."""
+
+    connection: ServerConnection
+    protocol: HubConnection
+    context: ContextWindow
+    outbox: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(OUTBOX_LIMIT))
+    runs: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+    def send(self, event: Event) -> None:
+        """Queue an event for the client, preserving order; a client that cannot keep up is closed."""
+        try:
+            self.outbox.put_nowait(json.dumps(event.to_dict(), separators=(",", ":")))
+        except asyncio.QueueFull:
+            log.warning("client %s is not reading its events; closing", self.name)
+            self.connection.transport.abort()
+
+    @property
+    def name(self) -> str:
+        identity = self.protocol.identity
+        return identity.client if identity else "?"
+
+
+class Hub:
+    """Owns the broker connection, device service, pipeline and WebSocket server of one home."""
+
+    def __init__(self, config: HearthConfig, *, simulate: bool = False) -> None:
+        self.config = config
+        self._simulate = simulate
+        self._broker: ManagedBroker | None = None
+        self._mqtt: MqttClient | None = None
+        self._sim_mqtt: MqttClient | None = None
+        self._simulator: DeviceSimulator | None = None
+        self._server: Server | None = None
+        self.registry = Registry(config.devices)
+        self.devices: DeviceService | None = None
+        self.pipeline: Pipeline | None = None
+        self.sessions: set[ClientSession] = set()
+        self._area_ids = frozenset(area.id for area in config.devices.areas)
+        self._page = _load_page()
+
+    @property
+    def port(self) -> int:
+        """The TCP port the hub listens on (useful when configured with port 0)."""
+        if self._server is None:
+            raise RuntimeError("hub is not started")
+        sockets = list(self._server.sockets)
+        return int(sockets[0].getsockname()[1])
+
+    @property
+    def broker_address(self) -> tuple[str, int]:
+        """Host and port of the MQTT broker in use."""
+        if self._broker is not None:
+            return self._broker.host, self._broker.port
+        return self.config.mqtt.host, self.config.mqtt.port
+
+    async def start(self) -> None:
+        """Start the broker (when managed), MQTT, devices, pipeline and the WebSocket server."""
+        mqtt_cfg = self.config.mqtt
+        if mqtt_cfg.managed:
+            self._broker = ManagedBroker(host="127.0.0.1", port=mqtt_cfg.port)
+            await self._broker.start_async()
+        host, port = self.broker_address
+        tls = ssl.create_default_context() if mqtt_cfg.tls else None
+        self._mqtt = MqttClient(
+            host, port, client_id=mqtt_cfg.client_id, username=mqtt_cfg.username, password=mqtt_cfg.password, tls=tls
+        )
+        await self._mqtt.start()
+        if self._simulate:
+            self._sim_mqtt = MqttClient(host, port, client_id=f"{mqtt_cfg.client_id}-simulator",
+                                        username=mqtt_cfg.username, password=mqtt_cfg.password, tls=tls)
+            await self._sim_mqtt.start()
+            self._simulator = DeviceSimulator(self.config.devices, self._sim_mqtt)
+            await self._simulator.start()
+        self.devices = DeviceService(self.registry, self._mqtt, confirm_timeout=mqtt_cfg.confirm_timeout)
+        self.devices.add_listener(self._on_state_change)
+        await self.devices.start()
+        self.pipeline = Pipeline(self.config, self.registry, self.devices)
+        hub_cfg = self.config.hub
+        self._server = await serve(
+            self._handle,
+            hub_cfg.host,
+            hub_cfg.port,
+            process_request=self._http,
+            max_size=hub_cfg.max_frame_bytes,
+            ssl=_server_tls(self.config),
+            server_header="Hearth",
+            logger=logging.getLogger("hearth.ws"),
+        )
+
+    async def stop(self) -> None:
+        """Close client connections, the server, MQTT and the managed broker."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for client in (self._simulator, self.devices):
+            if client is not None:
+                await client.stop()
+        for mqtt in (self._mqtt, self._sim_mqtt):
+            if mqtt is not None:
+                await mqtt.stop()
+        if self._broker is not None:
+            await self._broker.stop_async()
+
+    async def serve_forever(self) -> None:
+        """Run until cancelled."""
+        if self._server is None:
+            raise RuntimeError("hub is not started")
+        await self._server.serve_forever()
+
+    # ---- HTTP -------------------------------------------------------------------------------------
+
+    def _http(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = request.path.split("?", 1)[0]
+        if path == "/ws":
+            return None  # go on with the WebSocket handshake
+        if path in ("/", "/index.html"):
+            headers = Headers(
+                [
+                    ("Content-Type", "text/html; charset=utf-8"),
+                    ("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; "
+                     "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'"),
+                    ("Cache-Control", "no-cache"),
+                ]
+            )
+            return Response(HTTPStatus.OK, "OK", headers, self._page)
+        return connection.respond(HTTPStatus.NOT_FOUND, "Not found\n")
+
+    # ---- WebSocket ----------------------------------------------------------------------------------
+
+    async def _handle(self, connection: ServerConnection) -> None:
+        protocol = HubConnection(self.config.hub.clients, self._area_ids)
+        ctx = self.config.context
+        session = ClientSession(connection, protocol, ContextWindow(size=ctx.turns, max_age=ctx.max_age))
+        writer = asyncio.create_task(self._write(session))
+        try:
+            await self._read(session)
+        except ConnectionClosed:
+            pass
+        finally:
+            protocol.close()
+            self.sessions.discard(session)
+            for task in list(session.runs.values()):
+                task.cancel()
+            await asyncio.gather(*session.runs.values(), return_exceptions=True)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+
+    async def _read(self, session: ClientSession) -> None:
+        connection = session.connection
+        try:
+            first = await asyncio.wait_for(connection.recv(), self.config.hub.hello_timeout)
+        except TimeoutError:
+            session.send(Error(code="unauthorized", message="no hello received in time"))
+            await self._drain_and_close(session, 1008, "hello timeout")
+            return
+        message: str | bytes = first
+        while True:
+            if isinstance(message, str):
+                decisions = session.protocol.receive_text(message)
+            else:
+                decisions = session.protocol.receive_bytes(message)
+            if await self._apply(session, decisions):
+                return
+            message = await connection.recv()
+
+    async def _apply(self, session: ClientSession, decisions: list[Decision]) -> bool:
+        """Carry out decisions of the protocol core; True when the connection is to be closed."""
+        for decision in decisions:
+            if isinstance(decision, Send):
+                session.send(decision.event)
+                if decision.event.TYPE == "welcome":
+                    self.sessions.add(session)
+            elif isinstance(decision, StartRun):
+                run = decision.run
+                session.runs[run.id] = asyncio.create_task(self._run(session, RunRequest.from_event(run)))
+            elif isinstance(decision, CancelRun):
+                task = session.runs.get(decision.id)
+                if task is not None:
+                    task.cancel()
+            elif isinstance(decision, ShowContext):
+                turns = [turn.to_dict() for turn in session.context.recent(time.time())]
+                session.send(ContextEvent(turns=turns, id=decision.id))
+            elif isinstance(decision, Close):
+                await self._drain_and_close(session, decision.code, decision.reason)
+                return True
+        return False
+
+    async def _run(self, session: ClientSession, request: RunRequest) -> None:
+        assert self.pipeline is not None and session.protocol.identity is not None
+        try:
+            await self.pipeline.run(request, session.protocol.identity.area, session.context, session.send)
+        except asyncio.CancelledError:
+            # The pipeline already sent run-end; nothing else to do but stop.
+            raise
+        except Exception:  # a bug must not take other sessions down: log it and end the run cleanly
+            log.exception("run %s failed", request.id)
+            session.send(Error(code="internal-error", message="the hub failed to process this run", id=request.id))
+            session.send(RunEnd(id=request.id, ok=False, timings={}, code="internal-error"))
+        finally:
+            session.runs.pop(request.id, None)
+            session.protocol.run_finished(request.id)
+
+    async def _write(self, session: ClientSession) -> None:
+        while True:
+            text = await session.outbox.get()
+            if text is None:
+                return
+            try:
+                await session.connection.send(text)
+            except ConnectionClosed:
+                return
+
+    async def _drain_and_close(self, session: ClientSession, code: int, reason: str) -> None:
+        # Let queued events (the error explaining the close) go out before the close frame.
+        for _ in range(100):
+            if session.outbox.empty():
+                break
+            await asyncio.sleep(0.001)
+        await session.connection.close(code, reason)
+
+    def _on_state_change(self, change: StateChange) -> None:
+        if not change.changed:
+            return
+        event = StateEvent(device=change.device_id, state=dict(change.state))
+        for session in self.sessions:
+            session.send(event)
+
+
+def _server_tls(config: HearthConfig) -> ssl.SSLContext | None:
+    tls = config.hub.tls
+    if tls is None:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(tls.cert, tls.key)
+    return context
+
+
+def _load_page() -> bytes:
+    return resources.files("assistant").joinpath("web/index.html").read_bytes()
+
+
+async def run_hub(config: HearthConfig, *, simulate: bool = False,
+                  ready: Callable[[Hub], Awaitable[None] | None] | None = None) -> None:
+    """Start a hub, report it ready, and serve until cancelled; always stops cleanly."""
+    hub = Hub(config, simulate=simulate)
+    try:
+        await hub.start()
+        if ready is not None:
+            result: Any = ready(hub)
+            if asyncio.iscoroutine(result):
+                await result
+        await hub.serve_forever()
+    finally:
+        await hub.stop()

@@ -1,0 +1,221 @@
+"""Sans-I/O planning: a recognised intent and its targets become device commands or a direct answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from devices.model import Action, Command, DeviceSpec, DeviceType
+from devices.registry import Registry
+from intents.model import IntentMatch
+from intents.recognizer import IntentData
+from intents.responses import join_names, render, response_template
+from intents.targets import Targets
+
+# Built-in intents that change devices, and the device action each one means.
+INTENT_ACTIONS: Mapping[str, Action] = {
+    "turn_on": Action.TURN_ON,
+    "turn_off": Action.TURN_OFF,
+    "set_brightness": Action.SET_BRIGHTNESS,
+    "set_color": Action.SET_COLOR,
+    "set_temperature": Action.SET_TEMPERATURE,
+    "open_cover": Action.OPEN,
+    "close_cover": Action.CLOSE,
+    "set_position": Action.SET_POSITION,
+    "lock": Action.LOCK,
+    "unlock": Action.UNLOCK,
+    "set_fan_speed": Action.SET_FAN_SPEED,
+    "media_play": Action.MEDIA_PLAY,
+    "media_pause": Action.MEDIA_PAUSE,
+    "media_next": Action.MEDIA_NEXT,
+    "media_previous": Action.MEDIA_PREVIOUS,
+    "set_volume": Action.SET_VOLUME,
+}
+
+# "Turn on the blinds" means open them; locks are deliberately absent: "turn off the front door" is too
+# unclear to guess about a lock.
+TYPE_ALIASES: Mapping[tuple[Action, DeviceType], Action] = {
+    (Action.TURN_ON, DeviceType.COVER): Action.OPEN,
+    (Action.TURN_OFF, DeviceType.COVER): Action.CLOSE,
+}
+
+# The slot that carries each action's parameter.
+PARAM_SLOTS: Mapping[Action, str] = {
+    Action.SET_BRIGHTNESS: "brightness",
+    Action.SET_COLOR: "color",
+    Action.SET_TEMPERATURE: "temperature",
+    Action.SET_POSITION: "position",
+    Action.SET_FAN_SPEED: "speed",
+    Action.SET_VOLUME: "volume",
+}
+
+QUESTION_CODES = frozenset({"ambiguous", "need-area"})
+TARGET_CODES: Mapping[str, str] = {"no-device": "device-unknown", "ambiguous": "ambiguous", "need-area": "need-area"}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a run will do: commands to send, or a reply to give without touching a device."""
+
+    targets: tuple[DeviceSpec, ...] = ()
+    commands: tuple[Command, ...] = ()
+    values: Mapping[str, Any] = field(default_factory=dict)
+    reply: str = ""
+    code: str | None = None  # set when the plan refuses or asks back
+    question: str | None = None  # the kind of question asked back ("ambiguous", "need-area")
+
+
+def plan_commands(
+    match: IntentMatch, targets: Targets | None, registry: Registry, data: IntentData, now: float
+) -> Plan:
+    """Decide what to do for a recognised intent."""
+    values = {name: _spoken(slot.value, slot.text) for name, slot in match.slots.items()}
+    action = INTENT_ACTIONS.get(match.intent)
+    if action is None:
+        if match.intent in QUERY_INTENTS:
+            return _query_plan(match, targets, registry, data, values)
+        return Plan(values=values, reply=_simple_reply(match.intent, data, values, now))
+    if targets is None or targets.problem is not None:
+        return _target_problem(targets, registry, data)
+    specs = tuple(registry.device(device_id) for device_id in targets.ids)
+    if not _named(match):
+        # Addressed by area or type: only the devices that can do it ("turn off the kitchen" skips sensors).
+        specs = tuple(s for s in specs if s.supports(TYPE_ALIASES.get((action, s.type), action))) or specs
+    params = _params(action, match)
+    commands = tuple(
+        Command(s.id, TYPE_ALIASES.get((action, s.type), action), params) for s in specs
+    )
+    return Plan(targets=specs, commands=commands, values=values)
+
+
+def _named(match: IntentMatch) -> bool:
+    return "name" in match.slots
+
+
+def _params(action: Action, match: IntentMatch) -> dict[str, Any]:
+    slot = PARAM_SLOTS.get(action)
+    if slot is None or slot not in match.slots:
+        return {}
+    value = match.slots[slot].value
+    if action is Action.SET_COLOR and isinstance(value, Mapping):
+        rgb = {k: int(value[k]) for k in ("r", "g", "b") if k in value}
+        return {"color": rgb, "color_name": value.get("name", match.slots[slot].text)}
+    return {slot: value}
+
+
+def _spoken(value: Any, text: str) -> Any:
+    """The form of a slot value to speak in a reply."""
+    if isinstance(value, Mapping) and "name" in value:
+        return value["name"]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, tuple | list):
+        return text
+    return value
+
+
+def _target_problem(targets: Targets | None, registry: Registry, data: IntentData) -> Plan:
+    problem = targets.problem if targets is not None and targets.problem else "no-device"
+    candidates = [registry.device(c).name for c in targets.candidates] if targets else []
+    values = {"what": targets.what if targets else "that", "candidates": join_names(candidates, "or")}
+    reply = render(response_template(data, "_errors", problem), values)
+    question = problem if problem in QUESTION_CODES else None
+    return Plan(reply=reply, code=TARGET_CODES.get(problem, problem), question=question)
+
+
+# ---- answers without actions ----------------------------------------------------------------------
+
+QUERY_INTENTS = frozenset({"get_state", "get_temperature", "get_humidity"})
+
+# What "is it on/open/locked?" checks in the canonical state, and the word for the other answer.
+STATE_WORDS: Mapping[str, tuple[str, frozenset[str], str]] = {
+    "on": ("state", frozenset({"ON"}), "off"),
+    "off": ("state", frozenset({"OFF"}), "on"),
+    "open": ("state", frozenset({"OPEN"}), "closed"),
+    "closed": ("state", frozenset({"CLOSE", "CLOSED"}), "open"),
+    "locked": ("state", frozenset({"LOCK", "LOCKED"}), "unlocked"),
+    "unlocked": ("state", frozenset({"UNLOCK", "UNLOCKED"}), "locked"),
+    "playing": ("playback", frozenset({"playing"}), "paused"),
+    "paused": ("playback", frozenset({"paused"}), "playing"),
+}
+
+MEASURES: Mapping[str, tuple[str, ...]] = {
+    "get_temperature": ("local_temperature", "temperature"),
+    "get_humidity": ("humidity",),
+}
+
+
+def _query_plan(
+    match: IntentMatch, targets: Targets | None, registry: Registry, data: IntentData, values: dict[str, Any]
+) -> Plan:
+    if match.intent in MEASURES:
+        ids = _measuring_devices(match, targets, registry)
+        if not ids:
+            return _target_problem(targets, registry, data)
+        return Plan(targets=tuple(registry.device(i) for i in ids), values=values)
+    if targets is None or targets.problem is not None:
+        return _target_problem(targets, registry, data)
+    return Plan(targets=tuple(registry.device(i) for i in targets.ids), values=values)
+
+
+def _measuring_devices(match: IntentMatch, targets: Targets | None, registry: Registry) -> list[str]:
+    keys = MEASURES[match.intent]
+    if targets is not None and targets.problem is None and targets.ids:
+        candidates = list(targets.ids)
+    elif "area" in match.slots:
+        area = match.slots["area"].value
+        candidates = [d.id for d in registry.devices() if d.area == area]
+    else:
+        return []
+    # Prefer what a thermostat or sensor actually measured over devices that never reported it.
+    return [i for i in candidates if any(k in registry.state(i) for k in keys)]
+
+
+def query_reply(match: IntentMatch, plan: Plan, registry: Registry, data: IntentData) -> str:
+    """Answer a state question from the registry's last known states."""
+    if match.intent in MEASURES:
+        return _measure_reply(match, plan, registry, data)
+    sentences = []
+    asked = str(match.slots["state"].value) if "state" in match.slots else "on"
+    key, yes_values, opposite = STATE_WORDS.get(asked, STATE_WORDS["on"])
+    for spec in plan.targets:
+        current = registry.state(spec.id).get(key)
+        values = {**plan.values, "target": join_names([spec.name]), "state": asked, "opposite": opposite}
+        if current is None:
+            outcome = "unknown"
+        else:
+            outcome = "yes" if str(current) in yes_values else "no"
+        sentences.append(render(response_template(data, "get_state", outcome), values))
+    return " ".join(sentences)
+
+
+def _measure_reply(match: IntentMatch, plan: Plan, registry: Registry, data: IntentData) -> str:
+    keys = MEASURES[match.intent]
+    sentences = []
+    for spec in plan.targets:
+        state = registry.state(spec.id)
+        reading = next((state[k] for k in keys if k in state), None)
+        where = spec.area or spec.name
+        for area in registry.areas():
+            if area.id == spec.area:
+                where = area.name
+        values = {**plan.values, "value": _number(reading), "target": join_names([spec.name]), "where": where}
+        sentences.append(render(response_template(data, match.intent, "success"), values))
+    return " ".join(sentences)
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else round(value, 1)
+    return value
+
+
+def _simple_reply(intent: str, data: IntentData, values: Mapping[str, Any], now: float) -> str:
+    moment = dt.datetime.fromtimestamp(now).astimezone()
+    clock = {
+        "time": moment.strftime("%-I:%M %p"),
+        "date": f"{moment.strftime('%A, %B')} {moment.day}, {moment.year}",
+    }
+    return render(response_template(data, intent, "success"), {**values, **clock})

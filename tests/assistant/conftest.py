@@ -1,0 +1,175 @@
+"""Fixtures for hub tests: a sample home on a real broker, a WebSocket client and an MQTT recorder."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import threading
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as paho
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from websockets.asyncio.client import ClientConnection, connect
+
+from assistant.config import HearthConfig, load_config
+from assistant.hub import Hub
+from devices.mqtt import MqttClient
+from devices.simulator import DeviceSimulator
+
+SAMPLE = Path(__file__).resolve().parents[2] / "config"
+KITCHEN_TOKEN = "demo-kitchen-7c1f9a2e"
+BEDROOM_TOKEN = "demo-bedroom-e52a9c17"
+PHONE_TOKEN = "demo-phone-91d6b0c3"
+UNRESPONSIVE = frozenset({"garage_light"})
+
+
+@dataclass(frozen=True)
+class Carried:
+    """One message as the broker delivered it to a subscriber of `#`."""
+
+    topic: str
+    payload: str
+    qos: int
+    retain: bool
+
+
+@dataclass
+class Recorder:
+    """Records every message the broker carries (a plain paho client in its own thread)."""
+
+    messages: list[Carried] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def commands(self) -> list[Carried]:
+        """Messages that look like device commands (not state reports, not retained)."""
+        with self.lock:
+            return [m for m in self.messages if _is_command(m.topic)]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+
+def _is_command(topic: str) -> bool:
+    return topic.endswith("/set") or topic.startswith("cmnd/") or topic.endswith("/command")
+
+
+@pytest.fixture
+def recorder(mosquitto: tuple[str, int]) -> Iterator[Recorder]:
+    host, port = mosquitto
+    rec = Recorder()
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id="test-recorder")
+    subscribed = threading.Event()
+
+    def on_connect(c: paho.Client, *_: Any) -> None:
+        c.subscribe("#", qos=1)
+
+    def on_message(_c: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
+        with rec.lock:
+            rec.messages.append(Carried(msg.topic, msg.payload.decode(errors="replace"), msg.qos, bool(msg.retain)))
+
+    client.on_connect = on_connect
+    client.on_subscribe = lambda *_args: subscribed.set()
+    client.on_message = on_message
+    client.connect(host, port)
+    client.loop_start()
+    assert subscribed.wait(5), "recorder could not subscribe"
+    yield rec
+    client.loop_stop()
+    client.disconnect()
+
+
+def make_home(directory: Path, broker: tuple[str, int] | None, **hub: Any) -> Path:
+    """Copy the sample home, pointing it at a test broker (or managed) and a free hub port."""
+    target = directory / "config"
+    shutil.copytree(SAMPLE, target)
+    text = (target / "hearth.yaml").read_text()
+    text = text.replace('listen: "127.0.0.1:8765"', 'listen: "127.0.0.1:0"')
+    if broker is None:
+        text = text.replace("broker: managed", "broker: managed\n  managed_port: 0")
+    else:
+        text = text.replace("broker: managed", f"broker: mqtt://{broker[0]}:{broker[1]}")
+    text = text.replace("confirm_timeout: 3", "confirm_timeout: 0.6")
+    for key, value in hub.items():
+        text = text.replace("hub:\n", f"hub:\n  {key}: {value}\n")
+    (target / "hearth.yaml").write_text(text)
+    return target
+
+
+@dataclass
+class RunningHome:
+    """A hub and simulator on a real broker."""
+
+    hub: Hub
+    config: HearthConfig
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.hub.port}/ws"
+
+
+@pytest.fixture
+async def home(tmp_path: Path, mosquitto: tuple[str, int], recorder: Recorder) -> AsyncIterator[RunningHome]:
+    config = load_config(make_home(tmp_path, mosquitto, max_frame_bytes=4096))
+    sim_mqtt = MqttClient(*mosquitto, client_id=f"sim-{tmp_path.name}")
+    await sim_mqtt.start()
+    simulator = DeviceSimulator(config.devices, sim_mqtt, unresponsive=UNRESPONSIVE)
+    await simulator.start()
+    hub = Hub(config)
+    await hub.start()
+    await asyncio.sleep(0.2)  # retained states reach the registry
+    recorder.clear()
+    try:
+        yield RunningHome(hub, config)
+    finally:
+        await hub.stop()
+        await simulator.stop()
+        await sim_mqtt.stop()
+
+
+class Client:
+    """A protocol v1 client over a real WebSocket, collecting events per run."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.states: list[dict[str, Any]] = []
+
+    async def send(self, **event: Any) -> None:
+        await self.ws.send(json.dumps(event))
+
+    async def next_event(self, timeout: float = 5.0) -> dict[str, Any]:
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), timeout)
+            event: dict[str, Any] = json.loads(raw)
+            if event["type"] == "state":
+                self.states.append(event)
+                continue
+            return event
+
+    async def run(self, text: str, run_id: str = "r1") -> list[dict[str, Any]]:
+        """Send a text run and return its events up to and including run-end."""
+        await self.send(type="run", id=run_id, text=text)
+        events = []
+        while True:
+            event = await self.next_event()
+            events.append(event)
+            if event["type"] == "run-end" and event.get("id") == run_id:
+                return events
+
+
+async def open_client(url: str, token: str, **hello: Any) -> Client:
+    ws = await connect(url)
+    client = Client(ws)
+    await client.send(type="hello", token=token, **hello)
+    welcome = await client.next_event()
+    assert welcome["type"] == "welcome", welcome
+    return client
+
+
+def of_type(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [e for e in events if e["type"] == kind]
