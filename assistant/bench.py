@@ -1,4 +1,4 @@
-"""`hearth bench`: recognition latency by home size, hub-internal run → publish, and WebSocket → confirmed state."""
+"""`hearth bench`: recognition latency by home size, run → publish, WebSocket run → confirmed state."""
 
 from __future__ import annotations
 
@@ -166,8 +166,16 @@ def bench_home(directory: Path) -> Path:
     }
     devices = {
         "areas": ["lab"],
-        "devices": [{"id": "bench_light", "name": "bench light", "type": "light", "area": "lab",
-                     "protocol": "zigbee2mqtt", "topic": "zigbee2mqtt/bench_light"}],
+        "devices": [
+            {
+                "id": "bench_light",
+                "name": "bench light",
+                "type": "light",
+                "area": "lab",
+                "protocol": "zigbee2mqtt",
+                "topic": "zigbee2mqtt/bench_light",
+            }
+        ],
     }
     (directory / "hearth.yaml").write_text(yaml.safe_dump(hearth))
     (directory / "devices.yaml").write_text(yaml.safe_dump(devices))

@@ -12,7 +12,6 @@ import signal
 import ssl
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from .config import HearthConfig, is_loopback, load_config
@@ -25,7 +24,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `hearth` console script."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=getattr(logging, args.log_level.upper()), format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()), format="%(asctime)s %(name)s %(message)s"
+    )
     try:
         code: int = args.func(args)
         return code
@@ -56,7 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     say.add_argument("text", nargs="+", help="one or more utterances, sent in one session")
     say.add_argument("--config", default=None, help="read the URL and a client token from this config folder")
     say.add_argument("--client", default=None, help="which client of the config to speak as")
-    say.add_argument("--url", default=None, help="hub URL (default: from --config, or ws://127.0.0.1:8765/ws)")
+    say.add_argument(
+        "--url", default=None, help="hub URL (default: from --config, or ws://127.0.0.1:8765/ws)"
+    )
     say.add_argument("--area", default=None, help="the area to speak from")
     say.add_argument("--cafile", default=None, help="CA certificate to trust for wss://")
     say.add_argument("--json", action="store_true", help="print raw JSON events")
@@ -67,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     simulate = sub.add_parser("simulate", help="play the devices of a config on MQTT")
     simulate.add_argument("--config", default=DEFAULT_CONFIG)
     simulate.add_argument("--broker", default=None, help="mqtt://host:port (default: from hearth.yaml)")
-    simulate.add_argument("--unresponsive", default="", help="comma-separated device ids that ignore commands")
+    simulate.add_argument(
+        "--unresponsive", default="", help="comma-separated device ids that ignore commands"
+    )
     simulate.add_argument("--delay", type=float, default=0.0, help="seconds before a device reports")
     simulate.set_defaults(func=_simulate)
 
@@ -85,7 +90,11 @@ def _check(args: argparse.Namespace) -> int:
     print(f"  {len(devices.devices)} devices in {len(devices.areas)} areas")
     print(f"  {len(config.hub.clients)} clients: {', '.join(c.name for c in config.hub.clients)}")
     print(f"  intents: {len(config.intents.intent_names())} ({len(config.intent_files)} custom files)")
-    broker = "managed (the hub runs Mosquitto)" if config.mqtt.managed else f"{config.mqtt.host}:{config.mqtt.port}"
+    broker = (
+        "managed (the hub runs Mosquitto)"
+        if config.mqtt.managed
+        else f"{config.mqtt.host}:{config.mqtt.port}"
+    )
     print(f"  hub: {'wss' if config.hub.tls else 'ws'}://{config.hub.listen}/ws, MQTT broker: {broker}")
     for warning in config_warnings(config):
         print(f"  warning: {warning}")
@@ -96,7 +105,9 @@ def config_warnings(config: HearthConfig) -> list[str]:
     """Things that work but are risky."""
     warnings = []
     if not is_loopback(config.hub.host) and config.hub.tls is None:
-        warnings.append(f"hub listens on {config.hub.host} without TLS: tokens cross the network in clear text")
+        warnings.append(
+            f"hub listens on {config.hub.host} without TLS: tokens cross the network in clear text"
+        )
     return warnings
 
 
@@ -112,10 +123,14 @@ def _serve(args: argparse.Namespace) -> int:
         host = config.hub.listen.rsplit(":", 1)[0]
         base = f"{host}:{hub.port}"
         mqtt_host, mqtt_port = hub.broker_address
-        print(f"Hearth is listening on {scheme}://{base}/ws  (page: {'https' if config.hub.tls else 'http'}://{base}/)")
-        print(f"MQTT broker: mqtt://{mqtt_host}:{mqtt_port}{' (managed)' if config.mqtt.managed else ''}"
-              f"{'; device simulator running' if args.simulate else ''}")
-        print(f"Try:  hearth say --config {args.config} \"turn on the kitchen light\"", flush=True)
+        print(
+            f"Hearth is listening on {scheme}://{base}/ws  (page: {'https' if config.hub.tls else 'http'}://{base}/)"
+        )
+        print(
+            f"MQTT broker: mqtt://{mqtt_host}:{mqtt_port}{' (managed)' if config.mqtt.managed else ''}"
+            f"{'; device simulator running' if args.simulate else ''}"
+        )
+        print(f'Try:  hearth say --config {args.config} "turn on the kitchen light"', flush=True)
 
     return _run_until_signal(run_hub(config, simulate=args.simulate, ready=ready))
 
@@ -158,8 +173,14 @@ def _say(args: argparse.Namespace) -> int:
         return 2
     context = ssl.create_default_context(cafile=cafile) if cafile else None
     options = SayOptions(
-        url=url or "ws://127.0.0.1:8765/ws", token=token, texts=tuple(args.text), area=args.area,
-        as_json=args.json, show_context=args.context, timeout=args.timeout, tls=context,
+        url=url or "ws://127.0.0.1:8765/ws",
+        token=token,
+        texts=tuple(args.text),
+        area=args.area,
+        as_json=args.json,
+        show_context=args.context,
+        timeout=args.timeout,
+        tls=context,
     )
     try:
         return asyncio.run(say(options))

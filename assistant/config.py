@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from devices.config import DeviceConfigError, DevicesConfig, parse_devices
+from devices.config import DevicesConfig, parse_devices
+from devices.errors import DeviceConfigError
 from intents.model import IntentDataError
 from intents.recognizer import IntentData, IntentDocument, load_builtin, merge, parse_intent_document
 
-from .yamlpos import ConfigError, ConfigProblem, DataPath, LocatedDocument, load_yaml
+from .yamlpos import ConfigError, ConfigProblem, DataPath, LocatedDocument, dotted, load_yaml
 
 DEFAULT_PORT = 8765
 MANAGED = "managed"
@@ -111,14 +112,22 @@ class _Checker:
         for key in value:
             if key not in allowed:
                 close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else f" (valid keys: {', '.join(sorted(allowed))})"
+                hint = (
+                    f" (did you mean {close[0]!r}?)"
+                    if close
+                    else f" (valid keys: {', '.join(sorted(allowed))})"
+                )
                 self.add((*path, str(key)), f"unknown key {key!r}{hint}")
         return value
 
     def typed(self, value: Any, path: DataPath, kind: type | tuple[type, ...], default: Any) -> Any:
         if value is None:
             return default
-        if isinstance(value, bool) and kind is not bool and bool not in (kind if isinstance(kind, tuple) else ()):
+        if (
+            isinstance(value, bool)
+            and kind is not bool
+            and bool not in (kind if isinstance(kind, tuple) else ())
+        ):
             self.add(path, f"must be {_kind_name(kind)}, not a boolean")
             return default
         if not isinstance(value, kind):
@@ -135,7 +144,13 @@ class _Checker:
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false", "list": "a list"}
+    names = {
+        "str": "a string",
+        "int": "an integer",
+        "float": "a number",
+        "bool": "true or false",
+        "list": "a list",
+    }
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(dict.fromkeys(names.get(k.__name__, k.__name__) for k in kinds))
 
@@ -144,7 +159,7 @@ def parse_listen(text: str) -> tuple[str, int]:
     """Split "host:port" (IPv6 in brackets) into host and port; raise ValueError when malformed."""
     host, sep, port_text = text.rpartition(":")
     if not sep or not port_text.isdigit():
-        raise ValueError(f"{text!r} is not host:port, e.g. \"127.0.0.1:{DEFAULT_PORT}\"")
+        raise ValueError(f'{text!r} is not host:port, e.g. "127.0.0.1:{DEFAULT_PORT}"')
     host = host.strip("[]") or "127.0.0.1"
     port = int(port_text)
     if not 0 <= port <= 65535:
@@ -152,7 +167,7 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host, port
 
 
-def _read_hub(c: _Checker, raw: Any, base: Path, area_ids: set[str]) -> HubSettings:
+def _read_hub(c: _Checker, raw: Any, base: Path, area_ids: set[str] | None) -> HubSettings:
     path: DataPath = ("hub",)
     hub = c.mapping(raw, path, {"listen", "clients", "tls", "max_frame_bytes", "hello_timeout"})
     host, port = "127.0.0.1", DEFAULT_PORT
@@ -173,7 +188,9 @@ def _read_hub(c: _Checker, raw: Any, base: Path, area_ids: set[str]) -> HubSetti
                 continue
             file = (base / name).resolve()
             if not file.is_file():
-                c.add((*path, "tls", key), f"file {str(file)!r} does not exist (create one with `hearth certs`)")
+                c.add(
+                    (*path, "tls", key), f"file {str(file)!r} does not exist (create one with `hearth certs`)"
+                )
             files[key] = file
         if len(files) == 2:
             tls = TlsSettings(cert=files["cert"], key=files["key"])
@@ -183,7 +200,7 @@ def _read_hub(c: _Checker, raw: Any, base: Path, area_ids: set[str]) -> HubSetti
     return HubSettings(host, port, clients, tls, max_frame, hello_timeout)
 
 
-def _read_clients(c: _Checker, raw: Any, area_ids: set[str]) -> tuple[ClientSpec, ...]:
+def _read_clients(c: _Checker, raw: Any, area_ids: set[str] | None) -> tuple[ClientSpec, ...]:
     path: DataPath = ("hub", "clients")
     items = c.typed(raw, path, list, [])
     if not items:
@@ -201,12 +218,15 @@ def _read_clients(c: _Checker, raw: Any, area_ids: set[str]) -> tuple[ClientSpec
             c.add(item_path, "missing key 'name'")
         elif name in names:
             c.add((*item_path, "name"), f"duplicate client name {name!r}")
-        if len(token) < 8:
+        if len(token) < 8 and isinstance(entry.get("token"), str | None):
             c.add((*item_path, "token"), "missing or too short: use at least 8 random characters")
         elif token in tokens:
             c.add((*item_path, "token"), "every client needs its own token")
-        if area is not None and area not in area_ids:
-            c.add((*item_path, "area"), f"unknown area {area!r} (areas: {', '.join(sorted(area_ids))})")
+        if area is not None and area_ids is not None and area not in area_ids:
+            c.add(
+                (*item_path, "area"),
+                f"unknown area {area!r} (areas: {', '.join(sorted(area_ids)) or 'none'})",
+            )
         names.add(name)
         tokens.add(token)
         clients.append(ClientSpec(name=name, token=token, area=area))
@@ -235,14 +255,23 @@ def _read_mqtt(c: _Checker, raw: Any) -> MqttSettings:
         c.add((*path, "broker"), f"{broker!r} is neither 'managed' nor a URL like mqtt://127.0.0.1:1883")
         return MqttSettings()
     if url.password:
-        c.add((*path, "broker"), "put the password in mqtt.password (e.g. !secret mqtt_password), not the URL")
+        c.add(
+            (*path, "broker"), "put the password in mqtt.password (e.g. !secret mqtt_password), not the URL"
+        )
     try:
         port = url.port or (8883 if url.scheme == "mqtts" else 1883)
     except ValueError:
         c.add((*path, "broker"), f"{broker!r} has an invalid port")
         port = 1883
     return MqttSettings(
-        False, url.hostname, port, username or url.username, password, url.scheme == "mqtts", client_id, timeout
+        False,
+        url.hostname,
+        port,
+        username or url.username,
+        password,
+        url.scheme == "mqtts",
+        client_id,
+        timeout,
     )
 
 
@@ -273,24 +302,37 @@ def load_devices(directory: Path) -> tuple[DevicesConfig, list[ConfigProblem]]:
     try:
         return parse_devices(doc.data), []
     except DeviceConfigError as err:
-        return DevicesConfig(areas=(), devices=()), [doc.problem(path, message) for path, message in err.problems]
+        # Keep what did validate so hearth.yaml's references to areas are not reported as errors too.
+        partial = err.partial or DevicesConfig(areas=(), devices=())
+        return partial, [doc.problem(path, message) for path, message in err.problems]
 
 
 def _load_intents(directory: Path, language: str) -> tuple[IntentData, tuple[str, ...], list[ConfigProblem]]:
     documents: list[IntentDocument] = [load_builtin(language)]
-    files: list[str] = []
+    located: dict[str, LocatedDocument] = {}
     problems: list[ConfigProblem] = []
     folder = directory / "intents"
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         doc = load_yaml(path)
         try:
-            documents.append(parse_intent_document(doc.data))
+            documents.append(parse_intent_document(doc.data, source=str(path)))
         except IntentDataError as err:
             problems.extend(doc.problem(p.path, p.message) for p in err.problems)
             continue
-        files.append(str(path))
-    data = merge(*documents)
-    return data, tuple(files), problems
+        located[str(path)] = doc
+    try:
+        data = merge(*documents)
+    except IntentDataError as err:
+        # Cross-file checks (unknown lists or rules, cycles) name the file they found the problem in.
+        for problem in err.problems:
+            source, _, message = problem.message.partition(": ")
+            origin = located.get(source)
+            if origin is None:
+                problems.append(ConfigProblem("built-in intents", 0, dotted(problem.path), problem.message))
+            else:
+                problems.append(origin.problem(problem.path, message))
+        data = merge(documents[0])
+    return data, tuple(located), problems
 
 
 def load_config(directory: str | Path) -> HearthConfig:
@@ -306,7 +348,8 @@ def load_config(directory: str | Path) -> HearthConfig:
     language = c.typed(root.get("language"), ("language",), str, "en")
     devices, device_problems = _collect(lambda: load_devices(base))
     problems.extend(device_problems)
-    area_ids = {area.id for area in devices.areas}
+    # When devices.yaml could not be read at all, its areas are unknown: do not report every client's area.
+    area_ids = {area.id for area in devices.areas} if devices.areas or not device_problems else None
     hub = _read_hub(c, root.get("hub"), base, area_ids)
     mqtt = _read_mqtt(c, root.get("mqtt"))
     context = _read_context(c, root.get("context"))

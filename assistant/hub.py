@@ -102,12 +102,23 @@ class Hub:
         host, port = self.broker_address
         tls = ssl.create_default_context() if mqtt_cfg.tls else None
         self._mqtt = MqttClient(
-            host, port, client_id=mqtt_cfg.client_id, username=mqtt_cfg.username, password=mqtt_cfg.password, tls=tls
+            host,
+            port,
+            client_id=mqtt_cfg.client_id,
+            username=mqtt_cfg.username,
+            password=mqtt_cfg.password,
+            tls=tls,
         )
         await self._mqtt.start()
         if self._simulate:
-            self._sim_mqtt = MqttClient(host, port, client_id=f"{mqtt_cfg.client_id}-simulator",
-                                        username=mqtt_cfg.username, password=mqtt_cfg.password, tls=tls)
+            self._sim_mqtt = MqttClient(
+                host,
+                port,
+                client_id=f"{mqtt_cfg.client_id}-simulator",
+                username=mqtt_cfg.username,
+                password=mqtt_cfg.password,
+                tls=tls,
+            )
             await self._sim_mqtt.start()
             self._simulator = DeviceSimulator(self.config.devices, self._sim_mqtt)
             await self._simulator.start()
@@ -157,8 +168,11 @@ class Hub:
             headers = Headers(
                 [
                     ("Content-Type", "text/html; charset=utf-8"),
-                    ("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; "
-                     "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'"),
+                    (
+                        "Content-Security-Policy",
+                        "default-src 'self'; connect-src 'self' ws: wss:; "
+                        "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
+                    ),
                     ("Cache-Control", "no-cache"),
                 ]
             )
@@ -235,7 +249,9 @@ class Hub:
             raise
         except Exception:  # a bug must not take other sessions down: log it and end the run cleanly
             log.exception("run %s failed", request.id)
-            session.send(Error(code="internal-error", message="the hub failed to process this run", id=request.id))
+            session.send(
+                Error(code="internal-error", message="the hub failed to process this run", id=request.id)
+            )
             session.send(RunEnd(id=request.id, ok=False, timings={}, code="internal-error"))
         finally:
             session.runs.pop(request.id, None)
@@ -281,8 +297,12 @@ def _load_page() -> bytes:
     return resources.files("assistant").joinpath("web/index.html").read_bytes()
 
 
-async def run_hub(config: HearthConfig, *, simulate: bool = False,
-                  ready: Callable[[Hub], Awaitable[None] | None] | None = None) -> None:
+async def run_hub(
+    config: HearthConfig,
+    *,
+    simulate: bool = False,
+    ready: Callable[[Hub], Awaitable[None] | None] | None = None,
+) -> None:
     """Start a hub, report it ready, and serve until cancelled; always stops cleanly."""
     hub = Hub(config, simulate=simulate)
     try:

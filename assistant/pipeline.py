@@ -1,4 +1,4 @@
-"""One run through the stages: understand the text, act on devices, answer; every step an event with timings."""
+"""One run through the stages: understand, act on devices, answer; every step an event with timings."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from .events import (
     RunStart,
     Stage,
 )
-from .understanding import Plan, plan_commands, query_reply
+from .understanding import Plan, plan_commands, query_reply, target_types
 
 Emit = Callable[[Event], None]
 
@@ -101,7 +101,9 @@ class Pipeline:
         self.recognizer = TemplateRecognizer(config.intents, entities, areas)
         self.index = EntityIndex(entities)
 
-    async def run(self, request: RunRequest, client_area: str | None, context: ContextWindow, emit: Emit) -> Turn:
+    async def run(
+        self, request: RunRequest, client_area: str | None, context: ContextWindow, emit: Emit
+    ) -> Turn:
         """Process one run, emitting its events; always ends with exactly one run-end."""
         state = _RunState()
         started = time.perf_counter()
@@ -121,7 +123,10 @@ class Pipeline:
         turn = Turn(
             text=request.text or "",
             intent=state.match.intent if state.match else None,
-            slots={name: _jsonable(slot.value) for name, slot in (state.match.slots if state.match else {}).items()},
+            slots={
+                name: _jsonable(slot.value)
+                for name, slot in (state.match.slots if state.match else {}).items()
+            },
             device_ids=state.device_ids,
             reply=state.reply,
             timestamp=self.clock(),
@@ -131,18 +136,29 @@ class Pipeline:
         context.add(turn)
         return turn
 
-    async def _text_run(self, request: RunRequest, text: str, area: str | None, state: _RunState, emit: Emit) -> None:
+    async def _text_run(
+        self, request: RunRequest, text: str, area: str | None, state: _RunState, emit: Emit
+    ) -> None:
         with state.stage(Stage.INTENT):
             match = self.recognizer.recognize(text)
             state.match = match
-            targets = resolve_targets(match, self.index, area) if match is not None else None
+            targets = None
+            if match is not None:
+                targets = resolve_targets(match, self.index, area, types=target_types(match.intent))
         if match is None:
             state.code = "intent-no-match"
             emit(Error(code=state.code, message=f"no intent matched {text!r}", id=request.id))
             self._reply(request.id, state, emit, self._error_text("no-match", {}))
             return
-        emit(IntentEvent(id=request.id, name=match.intent, slots=_slot_values(match), confidence=match.confidence,
-                         source=match.source))
+        emit(
+            IntentEvent(
+                id=request.id,
+                name=match.intent,
+                slots=_slot_values(match),
+                confidence=match.confidence,
+                source=match.source,
+            )
+        )
         plan = plan_commands(match, targets, self.registry, self.config.intents, self.clock())
         if plan.commands:
             with state.stage(Stage.ACTION):
@@ -158,10 +174,21 @@ class Pipeline:
                 emit(Error(code=plan.code, message=plan.reply, id=request.id))
             state.ok = plan.code is None or plan.question is not None
             state.question = plan.question
-            self._reply(request.id, state, emit, plan.reply or query_reply(match, plan, self.registry, self.config.intents))
+            self._reply(
+                request.id,
+                state,
+                emit,
+                plan.reply or query_reply(match, plan, self.registry, self.config.intents),
+            )
 
     def _finish_actions(
-        self, run_id: str, match: IntentMatch, plan: Plan, results: list[ActionResult], state: _RunState, emit: Emit
+        self,
+        run_id: str,
+        match: IntentMatch,
+        plan: Plan,
+        results: list[ActionResult],
+        state: _RunState,
+        emit: Emit,
     ) -> None:
         names = {d.id: d.name for d in plan.targets}
         done = [names.get(r.device_id, r.device_id) for r in results if r.ok]
@@ -172,15 +199,19 @@ class Pipeline:
         failures: dict[str, list[str]] = {}
         for result in results:
             if not result.ok:
-                failures.setdefault(result.code or "device-error", []).append(names.get(result.device_id, "?"))
+                failures.setdefault(result.code or "device-error", []).append(
+                    names.get(result.device_id, "?")
+                )
         for code, failed in failures.items():
-            outcome = {"device-timeout": "not-responding", "action-unsupported": "unsupported"}.get(code, "failed")
+            outcome = {"device-timeout": "not-responding", "action-unsupported": "unsupported"}.get(
+                code, "failed"
+            )
             listed = join_names(failed)
             sentences.append(self._error_text(outcome, {"targets": listed, "target": listed}))
         state.ok = not failures
         if failures:
             state.code = next(iter(failures))
-            emit(Error(code=state.code, message=" ".join(sentences[-len(failures):]), id=run_id))
+            emit(Error(code=state.code, message=" ".join(sentences[-len(failures) :]), id=run_id))
         self._reply(run_id, state, emit, " ".join(sentences))
 
     def _error_text(self, outcome: str, values: Mapping[str, Any]) -> str:

@@ -178,7 +178,9 @@ class HubConnection:
             return self._run(event)
         if isinstance(event, Cancel):
             if event.id not in self.active_runs:
-                return [Send(Error(code="unknown-run", message=f"no run {event.id!r} in progress", id=event.id))]
+                return [
+                    Send(Error(code="unknown-run", message=f"no run {event.id!r} in progress", id=event.id))
+                ]
             return [CancelRun(event.id)]
         if isinstance(event, AudioEnd):
             return [Send(Error(code="no-audio-run", message="audio-end without an audio run", id=event.id))]

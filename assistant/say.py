@@ -31,11 +31,17 @@ def describe(event: dict[str, Any]) -> str:
     """One readable line for an event."""
     kind = event.get("type", "?")
     if kind == "intent":
-        slots = " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in event.get("slots", {}).items())
-        return f"intent     {event['name']} {slots}  ({event.get('source')}, {event.get('confidence', 0):.2f})"
+        slots = " ".join(
+            f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in event.get("slots", {}).items()
+        )
+        return (
+            f"intent     {event['name']} {slots}  ({event.get('source')}, {event.get('confidence', 0):.2f})"
+        )
     if kind == "action":
         status = "ok" if event.get("ok") else f"FAILED {event.get('code')}: {event.get('message', '')}"
-        where = f"{event.get('topic')} {event.get('payload')}" if event.get("topic") else "(nothing published)"
+        where = (
+            f"{event.get('topic')} {event.get('payload')}" if event.get("topic") else "(nothing published)"
+        )
         return f"action     {event['device']} {event['command']}  {where}  {status}"
     if kind == "reply":
         return f"reply      {event['text']}"
@@ -48,7 +54,9 @@ def describe(event: dict[str, Any]) -> str:
         return f"state      {event['device']} {json.dumps(event['state'])}"
     if kind == "context":
         lines = [f"context    {len(event['turns'])} turn(s)"]
-        lines += [f"  - {t['text']!r} -> {t['intent']} {t['devices']}: {t['reply']!r}" for t in event["turns"]]
+        lines += [
+            f"  - {t['text']!r} -> {t['intent']} {t['devices']}: {t['reply']!r}" for t in event["turns"]
+        ]
         return "\n".join(lines)
     rest = {k: v for k, v in event.items() if k not in ("type", "id")}
     return f"{kind:<10} {json.dumps(rest, ensure_ascii=False) if rest else ''}".rstrip()
@@ -74,8 +82,12 @@ async def say(opts: SayOptions) -> int:
     """Send each text as a run in one session; exit status 0 when every run ended ok."""
     all_ok = True
     async with connect(opts.url, ssl=opts.tls, open_timeout=opts.timeout) as ws:
-        hello: dict[str, Any] = {"type": "hello", "token": opts.token, "client": "hearth-say",
-                                 "protocol": PROTOCOL_VERSION}
+        hello: dict[str, Any] = {
+            "type": "hello",
+            "token": opts.token,
+            "client": "hearth-say",
+            "protocol": PROTOCOL_VERSION,
+        }
         if opts.area:
             hello["area"] = opts.area
         await ws.send(json.dumps(hello))

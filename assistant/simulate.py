@@ -23,15 +23,21 @@ def broker_of(config: HearthConfig, override: str | None) -> tuple[str, int]:
 
 
 async def run_simulator(
-    config: HearthConfig, broker: str | None, unresponsive: frozenset[str], delay: float, *, wait: float = 30.0
+    config: HearthConfig,
+    broker: str | None,
+    unresponsive: frozenset[str],
+    delay: float,
+    *,
+    wait: float = 30.0,
 ) -> None:
     """Connect (waiting up to `wait` s for a managed broker to come up) and play devices until cancelled."""
     host, port = broker_of(config, broker)
     unknown = unresponsive - {d.id for d in config.devices.devices}
     if unknown:
         raise ValueError(f"--unresponsive names unknown devices: {', '.join(sorted(unknown))}")
-    mqtt = MqttClient(host, port, client_id="hearth-simulator", username=config.mqtt.username,
-                      password=config.mqtt.password)
+    mqtt = MqttClient(
+        host, port, client_id="hearth-simulator", username=config.mqtt.username, password=config.mqtt.password
+    )
     deadline = asyncio.get_running_loop().time() + wait
     while True:
         try:
@@ -44,7 +50,11 @@ async def run_simulator(
     simulator = DeviceSimulator(config.devices, mqtt, delay=delay, unresponsive=unresponsive)
     try:
         await simulator.start()
-        print(f"Simulating {len(config.devices.devices)} devices on mqtt://{host}:{port}", file=sys.stderr, flush=True)
+        print(
+            f"Simulating {len(config.devices.devices)} devices on mqtt://{host}:{port}",
+            file=sys.stderr,
+            flush=True,
+        )
         await asyncio.Event().wait()
     finally:
         await simulator.stop()

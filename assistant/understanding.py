@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from devices.model import Action, Command, DeviceSpec, DeviceType
+from devices.model import SUPPORTED_ACTIONS, Action, Command, DeviceSpec, DeviceType
 from devices.registry import Registry
 from intents.model import IntentMatch
 from intents.recognizer import IntentData
@@ -52,7 +52,25 @@ PARAM_SLOTS: Mapping[Action, str] = {
 }
 
 QUESTION_CODES = frozenset({"ambiguous", "need-area"})
-TARGET_CODES: Mapping[str, str] = {"no-device": "device-unknown", "ambiguous": "ambiguous", "need-area": "need-area"}
+TARGET_CODES: Mapping[str, str] = {
+    "no-device": "device-unknown",
+    "ambiguous": "ambiguous",
+    "need-area": "need-area",
+}
+
+
+def target_types(intent: str) -> frozenset[str] | None:
+    """The device types that can carry out an intent (None: any), to narrow names shared across types."""
+    action = INTENT_ACTIONS.get(intent)
+    if action is not None:
+        return frozenset(
+            t.value
+            for t, actions in SUPPORTED_ACTIONS.items()
+            if TYPE_ALIASES.get((action, t), action) in actions
+        )
+    if intent in MEASURES:
+        return frozenset({DeviceType.CLIMATE.value, DeviceType.SENSOR.value})
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +102,7 @@ def plan_commands(
         # Addressed by area or type: only the devices that can do it ("turn off the kitchen" skips sensors).
         specs = tuple(s for s in specs if s.supports(TYPE_ALIASES.get((action, s.type), action))) or specs
     params = _params(action, match)
-    commands = tuple(
-        Command(s.id, TYPE_ALIASES.get((action, s.type), action), params) for s in specs
-    )
+    commands = tuple(Command(s.id, TYPE_ALIASES.get((action, s.type), action), params) for s in specs)
     return Plan(targets=specs, commands=commands, values=values)
 
 
@@ -160,8 +176,14 @@ def _query_plan(
     return Plan(targets=tuple(registry.device(i) for i in targets.ids), values=values)
 
 
+def _measure_keys(match: IntentMatch) -> tuple[str, ...]:
+    if "setpoint" in match.slots:
+        return ("occupied_heating_setpoint",)
+    return MEASURES[match.intent]
+
+
 def _measuring_devices(match: IntentMatch, targets: Targets | None, registry: Registry) -> list[str]:
-    keys = MEASURES[match.intent]
+    keys = _measure_keys(match)
     if targets is not None and targets.problem is None and targets.ids:
         candidates = list(targets.ids)
     elif "area" in match.slots:
@@ -169,7 +191,7 @@ def _measuring_devices(match: IntentMatch, targets: Targets | None, registry: Re
         candidates = [d.id for d in registry.devices() if d.area == area]
     else:
         return []
-    # Prefer what a thermostat or sensor actually measured over devices that never reported it.
+    # Only devices that actually reported the reading can answer.
     return [i for i in candidates if any(k in registry.state(i) for k in keys)]
 
 
@@ -183,26 +205,22 @@ def query_reply(match: IntentMatch, plan: Plan, registry: Registry, data: Intent
     for spec in plan.targets:
         current = registry.state(spec.id).get(key)
         values = {**plan.values, "target": join_names([spec.name]), "state": asked, "opposite": opposite}
-        if current is None:
-            outcome = "unknown"
-        else:
-            outcome = "yes" if str(current) in yes_values else "no"
+        outcome = "unknown" if current is None else ("yes" if str(current) in yes_values else "no")
         sentences.append(render(response_template(data, "get_state", outcome), values))
     return " ".join(sentences)
 
 
 def _measure_reply(match: IntentMatch, plan: Plan, registry: Registry, data: IntentData) -> str:
-    keys = MEASURES[match.intent]
+    keys = _measure_keys(match)
+    outcome = "setpoint" if "setpoint" in match.slots else "success"
+    area_names = {area.id: area.name for area in registry.areas()}
     sentences = []
     for spec in plan.targets:
         state = registry.state(spec.id)
         reading = next((state[k] for k in keys if k in state), None)
-        where = spec.area or spec.name
-        for area in registry.areas():
-            if area.id == spec.area:
-                where = area.name
+        where = join_names([area_names.get(spec.area, spec.name) if spec.area else spec.name])
         values = {**plan.values, "value": _number(reading), "target": join_names([spec.name]), "where": where}
-        sentences.append(render(response_template(data, match.intent, "success"), values))
+        sentences.append(render(response_template(data, match.intent, outcome), values))
     return " ".join(sentences)
 
 

@@ -96,9 +96,11 @@ def _walk(loader: yaml.SafeLoader, node: yaml.Node, path: DataPath, doc: Located
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) or key is None:
-                raise yaml.MarkedYAMLError(problem="keys must be plain scalars", problem_mark=key_node.start_mark)
+                raise yaml.MarkedYAMLError(
+                    problem="keys must be plain scalars", problem_mark=key_node.start_mark
+                )
             if key in result:
                 raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
             key_path = (*path, str(key))
@@ -111,7 +113,7 @@ def _walk(loader: yaml.SafeLoader, node: yaml.Node, path: DataPath, doc: Located
             doc.lines[(*path, index)] = item.start_mark.line + 1
             items.append(_walk(loader, item, (*path, index), doc))
         return items
-    return loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    return loader.construct_object(node, deep=True)
 
 
 def parse_yaml(text: str, file: str, secrets: SecretLookup | None = None) -> LocatedDocument:

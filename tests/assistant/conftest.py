@@ -6,6 +6,7 @@ import asyncio
 import json
 import shutil
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,10 +46,20 @@ class Recorder:
     messages: list[Carried] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def commands(self) -> list[Carried]:
-        """Messages that look like device commands (not state reports, not retained)."""
-        with self.lock:
-            return [m for m in self.messages if _is_command(m.topic)]
+    def commands(self, expect: int = 0, timeout: float = 2.0) -> list[Carried]:
+        """Messages that look like device commands; waits up to `timeout` s for `expect` of them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                found = [m for m in self.messages if _is_command(m.topic)]
+            if len(found) >= expect or time.monotonic() > deadline:
+                return found
+            time.sleep(0.01)
+
+    def nothing_published(self) -> bool:
+        """True when no command shows up within a grace period (a late publish would be caught)."""
+        time.sleep(0.3)
+        return self.commands() == []
 
     def clear(self) -> None:
         with self.lock:
@@ -71,7 +82,9 @@ def recorder(mosquitto: tuple[str, int]) -> Iterator[Recorder]:
 
     def on_message(_c: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
         with rec.lock:
-            rec.messages.append(Carried(msg.topic, msg.payload.decode(errors="replace"), msg.qos, bool(msg.retain)))
+            rec.messages.append(
+                Carried(msg.topic, msg.payload.decode(errors="replace"), msg.qos, bool(msg.retain))
+            )
 
     client.on_connect = on_connect
     client.on_subscribe = lambda *_args: subscribed.set()
@@ -142,9 +155,9 @@ class Client:
     async def send(self, **event: Any) -> None:
         await self.ws.send(json.dumps(event))
 
-    async def next_event(self, timeout: float = 5.0) -> dict[str, Any]:
+    async def next_event(self, wait: float = 5.0) -> dict[str, Any]:
         while True:
-            raw = await asyncio.wait_for(self.ws.recv(), timeout)
+            raw = await asyncio.wait_for(self.ws.recv(), wait)
             event: dict[str, Any] = json.loads(raw)
             if event["type"] == "state":
                 self.states.append(event)

@@ -108,7 +108,11 @@ def test_bad_template_in_custom_intents(home: Path) -> None:
 
 def test_broker_url_and_secrets(home: Path) -> None:
     (home / "secrets.yaml").write_text("mqtt_password: hunter2\n")
-    replace(home / "hearth.yaml", "broker: managed", "broker: mqtt://broker.lan:1884\n  password: !secret mqtt_password")
+    replace(
+        home / "hearth.yaml",
+        "broker: managed",
+        "broker: mqtt://broker.lan:1884\n  password: !secret mqtt_password",
+    )
     config = load_config(home)
     assert (config.mqtt.managed, config.mqtt.host, config.mqtt.port) == (False, "broker.lan", 1884)
     assert config.mqtt.password == "hunter2"
@@ -116,7 +120,9 @@ def test_broker_url_and_secrets(home: Path) -> None:
 
 
 def test_missing_secret_and_password_in_url_are_errors(home: Path) -> None:
-    replace(home / "hearth.yaml", "broker: managed", "broker: mqtt://u:pw@broker.lan\n  password: !secret nope")
+    replace(
+        home / "hearth.yaml", "broker: managed", "broker: mqtt://u:pw@broker.lan\n  password: !secret nope"
+    )
     messages = [p.message for p in problems_of(home)]
     assert any("secret 'nope' is not defined" in m for m in messages)
 

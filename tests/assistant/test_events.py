@@ -22,8 +22,12 @@ SAMPLES: list[ev.Event] = [
     ev.VadStart(id="r2"),
     ev.VadEnd(id="r2"),
     ev.Transcript(id="r2", text="turn on", partial=True),
-    ev.IntentEvent(id="r1", name="turn_on", slots={"name": ["kitchen_light"]}, confidence=1.0, source="template"),
-    ev.ActionEvent(id="r1", device="kitchen_light", command="turn_on", ok=True, topic="z/k/set", payload="{}"),
+    ev.IntentEvent(
+        id="r1", name="turn_on", slots={"name": ["kitchen_light"]}, confidence=1.0, source="template"
+    ),
+    ev.ActionEvent(
+        id="r1", device="kitchen_light", command="turn_on", ok=True, topic="z/k/set", payload="{}"
+    ),
     ev.Reply(id="r1", text="Turned on the kitchen light"),
     ev.TtsStart(id="r1", format="pcm16", rate=22050),
     ev.TtsEnd(id="r1", cached=False),

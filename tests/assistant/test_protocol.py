@@ -53,8 +53,13 @@ def test_unknown_area_in_hello_is_reported_but_not_fatal() -> None:
 
 
 def test_wrong_or_missing_token_is_unauthorized_and_closes() -> None:
-    for text in (frame(type="hello", token="nope"), frame(type="hello"), frame(type="run", id="r", text="x"),
-                 "not json", frame(type="hello", token="")):
+    for text in (
+        frame(type="hello", token="nope"),
+        frame(type="hello"),
+        frame(type="run", id="r", text="x"),
+        "not json",
+        frame(type="hello", token=""),
+    ):
         conn = HubConnection(CLIENTS, frozenset())
         decisions = conn.receive_text(text)
         assert errors(decisions) == ["unauthorized"], text

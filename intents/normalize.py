@@ -1,0 +1,90 @@
+"""Text normalisation shared by utterances, templates and names, so that all three tokenize alike."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Words that never carry meaning in a command; dropped everywhere (templates and names too, so a name
+# containing one still matches what the user says).
+FILLERS = frozenset({"please", "uh", "uhh", "um", "umm", "uhm", "er", "erm", "hmm"})
+
+# Phrases dropped only at the very start of an utterance: wake words and courtesy openers.
+LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("hey", "hearth"),
+    ("ok", "hearth"),
+    ("okay", "hearth"),
+    ("hearth",),
+    ("can", "you"),
+    ("could", "you"),
+    ("would", "you"),
+    ("will", "you"),
+)
+
+# Phrases dropped only at the very end of an utterance.
+TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (("thank", "you"), ("thanks",))
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_PERCENT = re.compile(r"%")
+_FAHRENHEIT = re.compile(r"\s*°\s*f(?![a-z])")
+_DEGREES = re.compile(r"\s*°\s*c?(?![a-z])")
+_NEGATIVE = re.compile(r"(?<![\w.])-(?=\d)")
+# A token is a number with an optional decimal part, or a run of letters/digits with inner apostrophes
+# ("what's"); everything else (punctuation, hyphens, symbols) separates tokens.
+_TOKEN = re.compile(r"\d+\.\d+(?![^\W_])|[^\W_]+(?:'[^\W_]+)*")
+
+
+def _fold(text: str) -> str:
+    """Lower-case and strip accents; ASCII text (the common case) skips the slow Unicode path."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped).casefold().translate(_APOSTROPHES)
+
+
+def _symbols(text: str) -> str:
+    """Spell out the symbols that carry meaning before punctuation is thrown away."""
+    if "," in text:
+        text = _THOUSANDS.sub("", text)
+    if "%" in text:
+        text = _PERCENT.sub(" percent ", text)
+    if "°" in text:
+        text = _FAHRENHEIT.sub(" degrees fahrenheit", text)
+        text = _DEGREES.sub(" degrees", text)
+    if "-" in text:
+        text = _NEGATIVE.sub("minus ", text)
+    return text
+
+
+_LEADING_FIRST = frozenset(phrase[0] for phrase in LEADING_PHRASES)
+_TRAILING_LAST = frozenset(phrase[-1] for phrase in TRAILING_PHRASES)
+
+
+def _strip_phrases(tokens: list[str]) -> list[str]:
+    """Drop wake words and courtesy phrases at the edges of an utterance."""
+    if not tokens or (tokens[0] not in _LEADING_FIRST and tokens[-1] not in _TRAILING_LAST):
+        return tokens  # the common case, decided with two set lookups
+    changed = True
+    while changed and tokens:
+        changed = False
+        for phrase in LEADING_PHRASES:
+            if tuple(tokens[: len(phrase)]) == phrase and len(tokens) > len(phrase):
+                tokens = tokens[len(phrase) :]
+                changed = True
+    for phrase in TRAILING_PHRASES:
+        if len(tokens) > len(phrase) and tuple(tokens[-len(phrase) :]) == phrase:
+            tokens = tokens[: -len(phrase)]
+    return tokens
+
+
+def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:
+    """Split text into normalised tokens; `strip_phrases=False` keeps edge phrases (for templates, names)."""
+    tokens = [t for t in _TOKEN.findall(_symbols(_fold(text))) if t not in FILLERS]
+    return _strip_phrases(tokens) if strip_phrases else tokens
+
+
+def normalize(text: str) -> str:
+    """The normalised form of an utterance: its tokens joined by single spaces."""
+    return " ".join(tokenize(text))

@@ -1,0 +1,166 @@
+"""Which devices a recognised intent is about: names, areas and device types resolved without guessing."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from .model import EntityName, IntentMatch, SlotValue
+
+# Target problems (the codes of the `_errors` responses that ask back or refuse).
+NO_DEVICE = "no-device"
+AMBIGUOUS = "ambiguous"
+NEED_AREA = "need-area"
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    """The devices to act on, or the problem that stops it; `what` names the target for messages."""
+
+    ids: tuple[str, ...] = ()
+    problem: str | None = None  # None, "no-device", "ambiguous" or "need-area"
+    candidates: tuple[str, ...] = ()  # device ids to choose from when ambiguous
+    what: str = ""
+
+
+class EntityIndex:
+    """Devices indexed by id, type and area, so resolution costs O(matching devices), not O(devices)."""
+
+    def __init__(self, entities: Sequence[EntityName]) -> None:
+        self.entities = {entity.id: entity for entity in entities}
+        self._by_type: dict[str, list[str]] = {}
+        self._by_area: dict[str | None, list[str]] = {}
+        self._by_area_type: dict[tuple[str | None, str], list[str]] = {}
+        for entity in entities:
+            self._by_type.setdefault(entity.type, []).append(entity.id)
+            self._by_area.setdefault(entity.area, []).append(entity.id)
+            self._by_area_type.setdefault((entity.area, entity.type), []).append(entity.id)
+
+    def of_type(
+        self, device_type: str, area: str | None = None, *, anywhere: bool = False
+    ) -> tuple[str, ...]:
+        """Devices of a type in an area, or in the whole home with `anywhere=True`."""
+        if anywhere:
+            return tuple(self._by_type.get(device_type, ()))
+        return tuple(self._by_area_type.get((area, device_type), ()))
+
+    def in_area(self, area: str, types: Collection[str] | None = None) -> tuple[str, ...]:
+        """Devices in an area, optionally only those of some types."""
+        ids = self._by_area.get(area, ())
+        if types is None:
+            return tuple(ids)
+        return tuple(i for i in ids if self.entities[i].type in types)
+
+    def area_of(self, entity_id: str) -> str | None:
+        """The area id of a device (None when unknown or unplaced)."""
+        entity = self.entities.get(entity_id)
+        return entity.area if entity else None
+
+    def type_of(self, entity_id: str) -> str | None:
+        """The type of a device (None when unknown)."""
+        entity = self.entities.get(entity_id)
+        return entity.type if entity else None
+
+    def name_of(self, entity_id: str) -> str:
+        """The display name of a device (its id when unknown)."""
+        entity = self.entities.get(entity_id)
+        return entity.names[0] if entity and entity.names else entity_id
+
+
+def resolve_targets(
+    match: IntentMatch,
+    entities: Sequence[EntityName] | EntityIndex,
+    client_area: str | None,
+    *,
+    types: Collection[str] | None = None,
+) -> Targets:
+    """Resolve the `name`, `area`, `domain`, `all` and `plural` slots of a match to device ids; never guess.
+
+    `types` (optional) lists the device types that can do what was asked: it narrows a name shared by
+    devices of several types, and picks devices when only an area (or nothing) was said.
+    """
+    index = entities if isinstance(entities, EntityIndex) else EntityIndex(entities)
+    slots = match.slots
+    area = slots.get("area")
+    if "name" in slots:
+        return _by_name(index, slots["name"], area, client_area, types)
+    domain = slots.get("domain")
+    if domain is not None:
+        everywhere = _true(slots.get("all"))
+        return _by_domain(index, domain, area, client_area, everywhere, _true(slots.get("plural")))
+    if area is not None:
+        ids = index.in_area(str(area.value), types)
+        return Targets(ids) if ids else Targets(problem=NO_DEVICE, what=_the(area))
+    # Nothing said about the target ("pause", "what's the temperature"): the client's room.
+    if client_area is None:
+        return Targets(problem=NEED_AREA)
+    ids = index.in_area(client_area, types)
+    return Targets(ids) if ids else Targets(problem=NO_DEVICE, what="anything here")
+
+
+def _true(slot: SlotValue | None) -> bool:
+    return slot is not None and slot.value is True
+
+
+def _the(slot: SlotValue) -> str:
+    return f"the {slot.text}" if slot.text else str(slot.value)
+
+
+def _words(domain: SlotValue) -> str:
+    """What the user called the device type; fixed slots said nothing, so fall back to the type."""
+    return domain.text or str(domain.value).replace("_", " ")
+
+
+def _by_name(
+    index: EntityIndex,
+    name: SlotValue,
+    area: SlotValue | None,
+    client_area: str | None,
+    types: Collection[str] | None,
+) -> Targets:
+    ids = tuple(name.value)
+    what = f"the {name.text}"
+    if area is not None:
+        ids = tuple(i for i in ids if index.area_of(i) == area.value)
+        if not ids:
+            return Targets(problem=NO_DEVICE, what=f"{what} in {_the(area)}")
+    # Narrow a shared name step by step; each step only applies when it leaves someone.
+    if len(ids) > 1 and types is not None:
+        ids = tuple(i for i in ids if index.type_of(i) in types) or ids
+    if len(ids) > 1 and client_area is not None:
+        ids = tuple(i for i in ids if index.area_of(i) == client_area) or ids
+    if len(ids) > 1:
+        return Targets(problem=AMBIGUOUS, candidates=ids, what=what)
+    return Targets(ids, what=what)
+
+
+def _by_domain(
+    index: EntityIndex,
+    domain: SlotValue,
+    area: SlotValue | None,
+    client_area: str | None,
+    everywhere: bool,
+    plural: bool,
+) -> Targets:
+    device_type = str(domain.value)
+    words = _words(domain)
+    if area is not None:
+        # "the kitchen lights", "all the lights in the kitchen": every device of the type there.
+        ids = index.of_type(device_type, str(area.value))
+        return Targets(ids, what=f"{words} in {_the(area)}") if ids else _none(f"{words} in {_the(area)}")
+    if everywhere:
+        ids = index.of_type(device_type, anywhere=True)
+        return Targets(ids, what=f"all the {words}") if ids else _none(words)
+    if client_area is None:
+        return Targets(problem=NEED_AREA, what=words)
+    ids = index.of_type(device_type, client_area)
+    if not ids:
+        return _none(f"{words} here")
+    if len(ids) > 1 and not plural:
+        # "the light" in a room with several: ask rather than pick one.
+        return Targets(problem=AMBIGUOUS, candidates=ids, what=f"the {words}")
+    return Targets(ids, what=f"the {words}")
+
+
+def _none(what: str) -> Targets:
+    return Targets(problem=NO_DEVICE, what=what)
