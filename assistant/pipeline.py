@@ -34,6 +34,13 @@ from .understanding import Plan, plan_commands, query_reply, target_types
 
 Emit = Callable[[Event], None]
 
+# Which `_errors` response explains each device error code.
+FAILURE_OUTCOMES: Mapping[str, str] = {
+    "device-timeout": "not-responding",
+    "action-unsupported": "unsupported",
+    "mqtt-unavailable": "no-broker",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class RunRequest:
@@ -194,7 +201,9 @@ class Pipeline:
         done = [names.get(r.device_id, r.device_id) for r in results if r.ok]
         sentences: list[str] = []
         if done:
-            values = {**plan.values, "targets": join_names(done), "target": join_names(done)}
+            # A group that all did it is echoed as the user said it: "Turned off all the lights".
+            named = plan.group if plan.group and len(done) == len(results) else join_names(done)
+            values = {**plan.values, "targets": named, "target": named}
             sentences.append(render(response_template(self.config.intents, match.intent, "success"), values))
         failures: dict[str, list[str]] = {}
         for result in results:
@@ -203,9 +212,7 @@ class Pipeline:
                     names.get(result.device_id, "?")
                 )
         for code, failed in failures.items():
-            outcome = {"device-timeout": "not-responding", "action-unsupported": "unsupported"}.get(
-                code, "failed"
-            )
+            outcome = FAILURE_OUTCOMES.get(code, "failed")
             listed = join_names(failed)
             sentences.append(self._error_text(outcome, {"targets": listed, "target": listed}))
         state.ok = not failures

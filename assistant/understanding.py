@@ -81,6 +81,7 @@ class Plan:
     commands: tuple[Command, ...] = ()
     values: Mapping[str, Any] = field(default_factory=dict)
     reply: str = ""
+    group: str = ""  # how the user named a group of targets ("all the lights"), to echo in the reply
     code: str | None = None  # set when the plan refuses or asks back
     question: str | None = None  # the kind of question asked back ("ambiguous", "need-area")
 
@@ -103,7 +104,8 @@ def plan_commands(
         specs = tuple(s for s in specs if s.supports(TYPE_ALIASES.get((action, s.type), action))) or specs
     params = _params(action, match)
     commands = tuple(Command(s.id, TYPE_ALIASES.get((action, s.type), action), params) for s in specs)
-    return Plan(targets=specs, commands=commands, values=values)
+    group = "" if _named(match) or len(specs) < 2 else targets.what
+    return Plan(targets=specs, commands=commands, values=values, group=group)
 
 
 def _named(match: IntentMatch) -> bool:

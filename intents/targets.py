@@ -147,7 +147,8 @@ def _by_domain(
     if area is not None:
         # "the kitchen lights", "all the lights in the kitchen": every device of the type there.
         ids = index.of_type(device_type, str(area.value))
-        return Targets(ids, what=f"{words} in {_the(area)}") if ids else _none(f"{words} in {_the(area)}")
+        what = f"the {words} in {_the(area)}"
+        return Targets(ids, what=what) if ids else _none(what)
     if everywhere:
         ids = index.of_type(device_type, anywhere=True)
         return Targets(ids, what=f"all the {words}") if ids else _none(words)

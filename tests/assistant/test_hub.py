@@ -14,6 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from assistant.config import load_config
 from assistant.hub import Hub
+from devices.broker import ManagedBroker, free_port
 
 from .conftest import (
     BEDROOM_TOKEN,
@@ -270,3 +271,73 @@ async def test_hearth_say_prints_the_events(home: RunningHome, recorder: Recorde
     assert "Turned on the coffee maker" in text and "cmnd/coffee_maker/POWER" in text
     assert PHONE_TOKEN not in text + err.decode()
     assert Carried("cmnd/coffee_maker/POWER", "ON", 1, False) in recorder.commands(expect=1)
+
+
+async def test_broker_that_goes_away_gives_a_clear_answer_and_recovers(
+    tmp_path: Path, fresh_mosquitto: ManagedBroker
+) -> None:
+    address = (fresh_mosquitto.host, fresh_mosquitto.port)
+    config = load_config(make_home(tmp_path, address))
+    hub = Hub(config, simulate=True)
+    await hub.start()
+    try:
+        client = await open_client(f"ws://127.0.0.1:{hub.port}/ws", PHONE_TOKEN)
+        assert (await client.run("turn on the coffee maker"))[-1]["ok"] is True
+        await asyncio.to_thread(fresh_mosquitto.stop)
+        events = await client.run("turn off the coffee maker", run_id="r2")
+        [action] = of_type(events, "action")
+        assert (action["ok"], action["code"]) == (False, "mqtt-unavailable")
+        assert "connection to the devices is down" in of_type(events, "reply")[0]["text"]
+        assert events[-1]["code"] == "mqtt-unavailable"
+        await asyncio.to_thread(fresh_mosquitto.start)
+        for attempt in range(60):  # the hub and the simulator reconnect with backoff
+            events = await client.run("turn off the coffee maker", run_id=f"again-{attempt}")
+            if events[-1]["ok"]:
+                break
+            await asyncio.sleep(0.5)
+        assert events[-1]["ok"] is True, events
+    finally:
+        await hub.stop()
+
+
+async def test_serve_and_simulate_commands_as_a_user_runs_them(
+    tmp_path: Path, mosquitto: tuple[str, int], recorder: Recorder
+) -> None:
+    config_dir = make_home(tmp_path, mosquitto)
+    text = (config_dir / "hearth.yaml").read_text().replace("127.0.0.1:0", f"127.0.0.1:{free_port()}")
+    (config_dir / "hearth.yaml").write_text(text)
+    cli = [sys.executable, "-m", "assistant.cli"]
+    serve = await asyncio.create_subprocess_exec(
+        *cli,
+        "serve",
+        "--config",
+        str(config_dir),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    simulate = await asyncio.create_subprocess_exec(
+        *cli,
+        "simulate",
+        "--config",
+        str(config_dir),
+        "--unresponsive",
+        "garage_light",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert serve.stdout is not None and simulate.stderr is not None
+        banner = await asyncio.wait_for(serve.stdout.readline(), 20)
+        assert b"Hearth is listening on ws://127.0.0.1:" in banner
+        assert b"Simulating 20 devices" in await asyncio.wait_for(simulate.stderr.readline(), 20)
+        url = banner.split()[4].decode()
+        client = await open_client(url, KITCHEN_TOKEN)
+        events = await client.run("turn on the kitchen light strip")
+        assert of_type(events, "reply")[0]["text"] == "Turned on the kitchen light strip"
+        events = await client.run("turn on the garage light", run_id="r2")
+        assert of_type(events, "action")[0]["code"] == "device-timeout"
+        await client.ws.close()
+    finally:
+        for process in (serve, simulate):
+            process.terminate()
+            assert await asyncio.wait_for(process.wait(), 10) == 0

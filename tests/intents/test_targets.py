@@ -109,7 +109,7 @@ def test_type_alone_without_a_client_area_needs_one(recognizer: TemplateRecogniz
 
 def test_area_and_type_with_nothing_there(recognizer: TemplateRecognizer) -> None:
     targets = resolve(recognizer, "turn off the lights in the garage", "kitchen")
-    assert targets == Targets(problem="no-device", what="lights in the garage")
+    assert targets == Targets(problem="no-device", what="the lights in the garage")
 
 
 def test_types_narrow_area_only_and_shared_names() -> None:
