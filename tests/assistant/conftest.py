@@ -5,22 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import paho.mqtt.client as paho
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 from websockets.asyncio.client import ClientConnection, connect
 
 from assistant.config import HearthConfig, load_config
 from assistant.hub import Hub
 from devices.mqtt import MqttClient
 from devices.simulator import DeviceSimulator
+from tests.mqtt_recorder import Carried, Recorder, start_recorder
 
 SAMPLE = Path(__file__).resolve().parents[2] / "config"
 KITCHEN_TOKEN = "demo-kitchen-7c1f9a2e"
@@ -29,41 +27,20 @@ PHONE_TOKEN = "demo-phone-91d6b0c3"
 UNRESPONSIVE = frozenset({"garage_light"})
 
 
-@dataclass(frozen=True)
-class Carried:
-    """One message as the broker delivered it to a subscriber of `#`."""
+def commands(recorder: Recorder, expect: int = 0, within: float = 2.0) -> list[Carried]:
+    """Device commands the broker carried (state reports left out); waits up to `within` s for `expect`."""
+    deadline = time.monotonic() + within
+    while True:
+        found = [m for m in recorder.carried() if _is_command(m.topic)]
+        if len(found) >= expect or time.monotonic() > deadline:
+            return found
+        time.sleep(0.01)
 
-    topic: str
-    payload: str
-    qos: int
-    retain: bool
 
-
-@dataclass
-class Recorder:
-    """Records every message the broker carries (a plain paho client in its own thread)."""
-
-    messages: list[Carried] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def commands(self, expect: int = 0, timeout: float = 2.0) -> list[Carried]:
-        """Messages that look like device commands; waits up to `timeout` s for `expect` of them."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.lock:
-                found = [m for m in self.messages if _is_command(m.topic)]
-            if len(found) >= expect or time.monotonic() > deadline:
-                return found
-            time.sleep(0.01)
-
-    def nothing_published(self) -> bool:
-        """True when no command shows up within a grace period (a late publish would be caught)."""
-        time.sleep(0.3)
-        return self.commands() == []
-
-    def clear(self) -> None:
-        with self.lock:
-            self.messages.clear()
+def nothing_published(recorder: Recorder) -> bool:
+    """True when no command shows up within a grace period (so a late publish would be caught)."""
+    time.sleep(0.3)
+    return commands(recorder) == []
 
 
 def _is_command(topic: str) -> bool:
@@ -72,26 +49,8 @@ def _is_command(topic: str) -> bool:
 
 @pytest.fixture
 def recorder(mosquitto: tuple[str, int]) -> Iterator[Recorder]:
-    host, port = mosquitto
-    rec = Recorder()
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id="test-recorder")
-    subscribed = threading.Event()
-
-    def on_connect(c: paho.Client, *_: Any) -> None:
-        c.subscribe("#", qos=1)
-
-    def on_message(_c: paho.Client, _u: Any, msg: paho.MQTTMessage) -> None:
-        with rec.lock:
-            rec.messages.append(
-                Carried(msg.topic, msg.payload.decode(errors="replace"), msg.qos, bool(msg.retain))
-            )
-
-    client.on_connect = on_connect
-    client.on_subscribe = lambda *_args: subscribed.set()
-    client.on_message = on_message
-    client.connect(host, port)
-    client.loop_start()
-    assert subscribed.wait(5), "recorder could not subscribe"
+    """Everything the session broker carries while the test runs."""
+    rec, client = start_recorder(*mosquitto, prefix="")
     yield rec
     client.loop_stop()
     client.disconnect()

@@ -23,7 +23,9 @@ from .conftest import (
     Carried,
     Recorder,
     RunningHome,
+    commands,
     make_home,
+    nothing_published,
     of_type,
     open_client,
 )
@@ -53,7 +55,7 @@ async def test_turn_on_the_kitchen_light_end_to_end(home: RunningHome, recorder:
     end = events[-1]
     assert end["ok"] is True
     assert {"intent", "action", "reply", "total"} <= set(end["timings"])
-    [carried] = recorder.commands(expect=1)
+    [carried] = commands(recorder, expect=1)
     assert (carried.topic, json.loads(carried.payload), carried.qos, carried.retain) == (
         "zigbee2mqtt/kitchen_light/set",
         {"state": "ON"},
@@ -92,8 +94,8 @@ async def test_commands_reach_the_broker_in_each_convention(
     events = await client.run(text)
     actions = of_type(events, "action")
     assert actions and all(a["ok"] for a in actions), events
-    carried = [m for m in recorder.commands(expect=1) if m.topic == topic]
-    assert carried, recorder.commands()
+    carried = [m for m in commands(recorder, expect=1) if m.topic == topic]
+    assert carried, commands(recorder)
     body = carried[0].payload if isinstance(payload, str) else json.loads(carried[0].payload)
     assert body == payload
     assert carried[0].qos == 1 and not carried[0].retain
@@ -120,7 +122,7 @@ async def test_ambiguous_or_missing_area_asks_back_and_publishes_nothing(
     events = await phone.run("turn on the lights", run_id="r2")
     assert not of_type(events, "action")
     assert "?" in of_type(events, "reply")[0]["text"]
-    assert recorder.nothing_published()
+    assert nothing_published(recorder)
 
 
 async def test_device_that_does_not_confirm(home: RunningHome, recorder: Recorder) -> None:
@@ -130,7 +132,7 @@ async def test_device_that_does_not_confirm(home: RunningHome, recorder: Recorde
     assert action["ok"] is False and action["code"] == "device-timeout"
     assert of_type(events, "reply")[0]["text"] == "The garage light did not respond"
     assert events[-1]["ok"] is False and events[-1]["code"] == "device-timeout"
-    assert [m.topic for m in recorder.commands(expect=1)] == ["cmnd/garage_light/POWER"]
+    assert [m.topic for m in commands(recorder, expect=1)] == ["cmnd/garage_light/POWER"]
 
 
 async def test_unsupported_action_publishes_nothing(home: RunningHome, recorder: Recorder) -> None:
@@ -139,7 +141,7 @@ async def test_unsupported_action_publishes_nothing(home: RunningHome, recorder:
     [action] = of_type(events, "action")
     assert action["ok"] is False and action["code"] == "action-unsupported"
     assert "can't" in of_type(events, "reply")[0]["text"]
-    assert recorder.nothing_published()
+    assert nothing_published(recorder)
 
 
 async def test_not_understood_is_an_answer_not_a_crash(home: RunningHome, recorder: Recorder) -> None:
@@ -148,7 +150,7 @@ async def test_not_understood_is_an_answer_not_a_crash(home: RunningHome, record
     assert of_type(events, "error")[0]["code"] in ("intent-no-match", "device-unknown")
     assert of_type(events, "reply")
     assert events[-1]["type"] == "run-end" and events[-1]["ok"] is False
-    assert recorder.nothing_published()
+    assert nothing_published(recorder)
 
 
 async def test_questions_about_state(home: RunningHome) -> None:
@@ -270,7 +272,7 @@ async def test_hearth_say_prints_the_events(home: RunningHome, recorder: Recorde
     text = out.decode()
     assert "Turned on the coffee maker" in text and "cmnd/coffee_maker/POWER" in text
     assert PHONE_TOKEN not in text + err.decode()
-    assert Carried("cmnd/coffee_maker/POWER", "ON", 1, False) in recorder.commands(expect=1)
+    assert Carried("cmnd/coffee_maker/POWER", "ON", 1, False) in commands(recorder, expect=1)
 
 
 async def test_broker_that_goes_away_gives_a_clear_answer_and_recovers(

@@ -10,7 +10,8 @@ import pytest
 from devices.broker import ManagedBroker, free_port
 from devices.mqtt import MqttClient, MqttUnavailable
 from tests.conftest import _require_mosquitto as conftest_require
-from tests.devices.conftest import Carried, MqttFactory, Recorder, eventually, start_recorder
+from tests.devices.conftest import MqttFactory
+from tests.mqtt_recorder import Carried, Recorder, eventually, start_recorder
 
 
 async def test_publish_reaches_the_broker_with_qos_and_retain(

@@ -16,7 +16,8 @@ from devices.mqtt import MqttClient
 from devices.registry import Registry, StateChange
 from devices.service import ActionResult, DeviceService
 from devices.simulator import DeviceSimulator
-from tests.devices.conftest import Carried, MqttFactory, Recorder, eventually
+from tests.devices.conftest import MqttFactory
+from tests.mqtt_recorder import Carried, Recorder, eventually
 
 UNRESPONSIVE = frozenset({"garage_light"})
 
