@@ -43,8 +43,15 @@ class ClientSession:
     connection: ServerConnection
     protocol: HubConnection
     context: ContextWindow
-    outbox: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(OUTBOX_LIMIT))
+    outbox: asyncio.Queue[str | None]
     runs: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+    @classmethod
+    def open(
+        cls, connection: ServerConnection, protocol: HubConnection, context: ContextWindow, devices: int
+    ) -> ClientSession:
+        """A session whose outbox also fits the state snapshot sent after welcome."""
+        return cls(connection, protocol, context, asyncio.Queue(OUTBOX_LIMIT + devices))
 
     def send(self, event: Event) -> None:
         """Queue an event for the client, preserving order; a client that cannot keep up is closed."""
@@ -184,7 +191,8 @@ class Hub:
     async def _handle(self, connection: ServerConnection) -> None:
         protocol = HubConnection(self.config.hub.clients, self._area_ids)
         ctx = self.config.context
-        session = ClientSession(connection, protocol, ContextWindow(size=ctx.turns, max_age=ctx.max_age))
+        window = ContextWindow(size=ctx.turns, max_age=ctx.max_age)
+        session = ClientSession.open(connection, protocol, window, len(self.config.devices.devices))
         writer = asyncio.create_task(self._write(session))
         try:
             await self._read(session)
@@ -225,6 +233,7 @@ class Hub:
                 session.send(decision.event)
                 if decision.event.TYPE == "welcome":
                     self.sessions.add(session)
+                    self._send_snapshot(session)
             elif isinstance(decision, StartRun):
                 run = decision.run
                 session.runs[run.id] = asyncio.create_task(self._run(session, RunRequest.from_event(run)))
@@ -274,6 +283,12 @@ class Hub:
                 break
             await asyncio.sleep(0.001)
         await session.connection.close(code, reason)
+
+    def _send_snapshot(self, session: ClientSession) -> None:
+        """Every known device state, so a new client starts with the whole home, not just later changes."""
+        for device_id, state in self.registry.states().items():
+            if state:
+                session.send(StateEvent(device=device_id, state=dict(state)))
 
     def _on_state_change(self, change: StateChange) -> None:
         if not change.changed:

@@ -198,8 +198,19 @@ async def test_malformed_input_never_hurts_the_hub_or_other_sessions(home: Runni
     assert events[-1]["ok"] is True
 
 
+async def test_new_client_gets_a_snapshot_of_every_device_state(home: RunningHome) -> None:
+    client = await open_client(home.url, PHONE_TOKEN)
+    await client.run("what time is it")  # the snapshot is queued before the run's events
+    snapshot = {s["device"]: s["state"] for s in client.states}
+    assert set(snapshot) == {d.id for d in home.config.devices.devices}
+    assert snapshot["garage_door"]["state"] == "CLOSE"
+    assert snapshot["bathroom_sensor"]["humidity"] == 45
+
+
 async def test_several_clients_have_their_own_sessions_and_see_state(home: RunningHome) -> None:
     clients = [await open_client(home.url, token) for token in (KITCHEN_TOKEN, BEDROOM_TOKEN, PHONE_TOKEN)]
+    for client in clients:
+        client.states.clear()
     results = await asyncio.gather(
         *(c.run("turn on the coffee maker", run_id=f"c{n}") for n, c in enumerate(clients))
     )
@@ -343,3 +354,19 @@ async def test_serve_and_simulate_commands_as_a_user_runs_them(
         for process in (serve, simulate):
             process.terminate()
             assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+async def test_client_that_never_says_hello_is_closed(tmp_path: Path, mosquitto: tuple[str, int]) -> None:
+    config = load_config(make_home(tmp_path, mosquitto, hello_timeout=0.3))
+    hub = Hub(config)
+    await hub.start()
+    try:
+        async with connect(f"ws://127.0.0.1:{hub.port}/ws") as ws:
+            error = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert (error["type"], error["code"]) == ("error", "unauthorized")
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 5)
+            assert ws.close_code == 1008
+        assert hub.sessions == set()
+    finally:
+        await hub.stop()
