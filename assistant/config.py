@@ -346,7 +346,10 @@ def load_config(directory: str | Path) -> HearthConfig:
     c = _Checker(doc)
     root = c.mapping(doc.data, (), {"language", "hub", "mqtt", "context"})
     language = c.typed(root.get("language"), ("language",), str, "en")
-    devices, device_problems = _collect(lambda: load_devices(base))
+    try:
+        devices, device_problems = load_devices(base)
+    except ConfigError as err:  # devices.yaml missing or not YAML at all
+        devices, device_problems = DevicesConfig(areas=(), devices=()), err.problems
     problems.extend(device_problems)
     # When devices.yaml could not be read at all, its areas are unknown: do not report every client's area.
     area_ids = {area.id for area in devices.areas} if devices.areas or not device_problems else None
@@ -362,14 +365,6 @@ def load_config(directory: str | Path) -> HearthConfig:
     if problems:
         raise ConfigError(problems)
     return HearthConfig(base, language, hub, mqtt, context, devices, intents, files)
-
-
-def _collect(load: Any) -> tuple[DevicesConfig, list[ConfigProblem]]:
-    try:
-        result: tuple[DevicesConfig, list[ConfigProblem]] = load()
-        return result
-    except ConfigError as err:
-        return DevicesConfig(areas=(), devices=()), err.problems
 
 
 def is_loopback(host: str) -> bool:

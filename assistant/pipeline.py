@@ -9,14 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from devices.model import DeviceSpec
 from devices.registry import Registry
 from devices.service import ActionResult, DeviceService
 from intents.context import ContextWindow, Turn
 from intents.model import AreaName, EntityName, IntentMatch
 from intents.recognizer import TemplateRecognizer
 from intents.responses import join_names, render, response_template
-from intents.targets import EntityIndex, Targets, resolve_targets
+from intents.targets import EntityIndex, resolve_targets
 
 from .config import HearthConfig
 from .events import (
@@ -258,6 +257,3 @@ def _jsonable(value: Any) -> Any:
 def _sentence_case(text: str) -> str:
     text = text.strip()
     return text[:1].upper() + text[1:] if text else text
-
-
-__all__ = ["DeviceSpec", "Pipeline", "RunRequest", "Targets", "entity_names"]
