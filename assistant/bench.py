@@ -52,6 +52,18 @@ def progress(items: Iterable[T], total: int, label: str) -> Iterator[T]:
         sys.stderr.write("\r" + " " * 80 + "\r")
 
 
+def progress_bar(label: str) -> Callable[[int, int], None]:
+    """A progress callback (done, total) drawing a bar on stderr."""
+
+    def draw(done: int, total: int) -> None:
+        filled = int(30 * done / max(total, 1))
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r  {label:<34} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}{end}")
+        sys.stderr.flush()
+
+    return draw
+
+
 def percentiles(samples_ms: list[float]) -> tuple[float, float]:
     """Median and 99th percentile."""
     ordered = sorted(samples_ms)
@@ -110,7 +122,7 @@ async def bench_pipeline(config_dir: Path, count: int) -> list[Row]:
 async def _internal(hub: Any, count: int) -> Row:
     from intents.context import ContextWindow
 
-    from .pipeline import RunRequest
+    from .pipeline import RunRequest, Speaker
 
     mqtt = hub.devices.mqtt
     publish = mqtt.publish
@@ -127,7 +139,7 @@ async def _internal(hub: Any, count: int) -> Row:
         for n in progress(range(count), count, "text run → MQTT publish"):
             text = f"turn {'on' if n % 2 else 'off'} the bench light"
             started = time.perf_counter_ns()
-            await hub.pipeline.run(RunRequest(id=f"b{n}", text=text), None, context, lambda _event: None)
+            await hub.pipeline.run(RunRequest(id=f"b{n}", text=text), Speaker(), context, lambda _event: None)
             samples.append((published[-1] - started) / 1e6)
     finally:
         mqtt.publish = publish

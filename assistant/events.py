@@ -276,6 +276,18 @@ class StateEvent(Event):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class TimerEvent(Event):
+    """A timer started, was cancelled or finished (`remaining` in seconds)."""
+
+    TYPE: ClassVar[str] = "timer"
+    timer: int
+    state: str
+    duration: float
+    remaining: float
+    name: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Announce(Event):
     """A message for the people near this client."""
 
@@ -311,6 +323,7 @@ HUB_EVENTS: dict[str, type[Event]] = {
         TtsEnd,
         RunEnd,
         StateEvent,
+        TimerEvent,
         Announce,
         ContextEvent,
     )

@@ -28,8 +28,9 @@ from intents.context import ContextWindow
 
 from .config import HearthConfig
 from .events import ContextEvent, Error, Event, RunEnd, StateEvent
-from .pipeline import Pipeline, RunRequest
+from .pipeline import Pipeline, RunRequest, Speaker, build_understander, load_classifier
 from .protocol import CancelRun, Close, Decision, HubConnection, Send, ShowContext, StartRun
+from .timers import TimerService
 
 log = logging.getLogger("hearth.hub")
 
@@ -81,6 +82,7 @@ class Hub:
         self.registry = Registry(config.devices)
         self.devices: DeviceService | None = None
         self.pipeline: Pipeline | None = None
+        self.timers: TimerService | None = None
         self.sessions: set[ClientSession] = set()
         self._area_ids = frozenset(area.id for area in config.devices.areas)
         self._page = _load_page()
@@ -132,7 +134,14 @@ class Hub:
         self.devices = DeviceService(self.registry, self._mqtt, confirm_timeout=mqtt_cfg.confirm_timeout)
         self.devices.add_listener(self._on_state_change)
         await self.devices.start()
-        self.pipeline = Pipeline(self.config, self.registry, self.devices)
+        classifier, trained = await asyncio.to_thread(load_classifier, self.config)
+        if trained:
+            log.info("trained the intent classifier for this configuration")
+        self.timers = TimerService(self.config.intents, self._notify)
+        self.timers.start()
+        understander = build_understander(self.config, classifier)
+        self.pipeline = Pipeline(self.config, self.registry, self.devices, understander=understander,
+                                 timers=self.timers)
         hub_cfg = self.config.hub
         self._server = await serve(
             self._handle,
@@ -150,6 +159,8 @@ class Hub:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        if self.timers is not None:
+            await self.timers.stop()
         for client in (self._simulator, self.devices):
             if client is not None:
                 await client.stop()
@@ -250,9 +261,10 @@ class Hub:
         return False
 
     async def _run(self, session: ClientSession, request: RunRequest) -> None:
-        assert self.pipeline is not None and session.protocol.identity is not None
+        identity = session.protocol.identity
+        assert self.pipeline is not None and identity is not None
         try:
-            await self.pipeline.run(request, session.protocol.identity.area, session.context, session.send)
+            await self.pipeline.run(request, Speaker(identity.client, identity.area), session.context, session.send)
         except asyncio.CancelledError:
             # The pipeline already sent run-end; nothing else to do but stop.
             raise
@@ -289,6 +301,12 @@ class Hub:
         for device_id, state in self.registry.states().items():
             if state:
                 session.send(StateEvent(device=device_id, state=dict(state)))
+
+    def _notify(self, owner: str, event: Event) -> None:
+        """Deliver a timer event to the sessions of the client that set it (to everyone if it left)."""
+        mine = [s for s in self.sessions if s.protocol.identity and s.protocol.identity.client == owner]
+        for session in mine or list(self.sessions):
+            session.send(event)
 
     def _on_state_change(self, change: StateChange) -> None:
         if not change.changed:

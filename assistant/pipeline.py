@@ -7,15 +7,21 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from devices.registry import Registry
 from devices.service import ActionResult, DeviceService
+from intents.classifier import Progress, default_cache_dir, load_or_train
+from intents.classify import ClassifierLayer
 from intents.context import ContextWindow, Turn
+from intents.followup import TARGET_SLOTS
+from intents.linker import EntityLinker
 from intents.model import AreaName, EntityName, IntentMatch
-from intents.recognizer import TemplateRecognizer
 from intents.responses import join_names, render, response_template
 from intents.targets import EntityIndex, resolve_targets
+from intents.understand import Understander
+from intents.vocabulary import template_words
 
 from .config import HearthConfig
 from .events import (
@@ -29,6 +35,7 @@ from .events import (
     RunStart,
     Stage,
 )
+from .timers import TIMER_INTENTS, TimerService
 from .understanding import Plan, plan_commands, query_reply, target_types
 
 Emit = Callable[[Event], None]
@@ -56,6 +63,14 @@ class RunRequest:
         return cls(id=run.id, text=run.text, audio=run.audio, image=run.image)
 
 
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """Who is talking: the client's name (it owns the timers it sets) and the area it speaks from."""
+
+    client: str = ""
+    area: str | None = None
+
+
 @dataclass(slots=True)
 class _RunState:
     """What a run has produced so far, for run-end and the context window."""
@@ -63,10 +78,14 @@ class _RunState:
     timings: dict[str, float] = field(default_factory=dict)
     ok: bool = False
     code: str | None = None
-    match: IntentMatch | None = None
+    matches: tuple[IntentMatch, ...] = ()
     device_ids: tuple[str, ...] = ()
     reply: str = ""
     question: str | None = None
+    candidates: tuple[str, ...] = ()
+    pending: dict[str, Any] | None = None
+    commands: list[dict[str, Any]] = field(default_factory=list)
+    before: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @contextmanager
     def stage(self, stage: Stage) -> Iterator[None]:
@@ -76,6 +95,29 @@ class _RunState:
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             self.timings[stage.value] = round(self.timings.get(stage.value, 0.0) + elapsed, 3)
+
+    def ask(self, question: str, candidates: tuple[str, ...], pending: IntentMatch | None) -> None:
+        """Remember that the reply asks back, and what to do with the answer."""
+        self.question, self.candidates = question, candidates
+        self.pending = None if pending is None else {"intent": pending.intent, "slots": _slot_values(pending)}
+
+    def turn(self, text: str, now: float) -> Turn:
+        """The context-window record of this run."""
+        first = self.matches[0] if self.matches else None
+        return Turn(
+            text=text,
+            intent=first.intent if first else None,
+            slots=_slot_values(first) if first else {},
+            device_ids=self.device_ids,
+            reply=self.reply,
+            timestamp=now,
+            ok=self.ok,
+            question=self.question,
+            candidates=self.candidates,
+            pending=self.pending,
+            commands=tuple(self.commands),
+            before=self.before,
+        )
 
 
 def entity_names(config: HearthConfig) -> tuple[list[EntityName], list[AreaName]]:
@@ -88,8 +130,29 @@ def entity_names(config: HearthConfig) -> tuple[list[EntityName], list[AreaName]
     return entities, areas
 
 
+def load_classifier(
+    config: HearthConfig, cache_dir: Path | None = None, *, progress: Progress | None = None, force: bool = False
+) -> tuple[ClassifierLayer, bool]:
+    """The classifier layer for a config: the cached model when the templates are unchanged, else trained."""
+    directory = cache_dir or default_cache_dir()
+    if force:
+        for old in directory.glob("intent-classifier-*.onnx"):
+            old.unlink(missing_ok=True)
+    classifier, trained = load_or_train(config.intents, directory, progress=progress)
+    entities, areas = entity_names(config)
+    linker = EntityLinker(entities, areas, vocabulary=template_words(config.intents))
+    layer = ClassifierLayer(classifier, linker, config.intents, EntityIndex(entities), intent_types=target_types)
+    return layer, trained
+
+
+def build_understander(config: HearthConfig, classifier: ClassifierLayer | None = None) -> Understander:
+    """The layered understanding of a config's home (without the classifier when none is given)."""
+    entities, areas = entity_names(config)
+    return Understander(config.intents, entities, areas, classifier=classifier, intent_types=target_types)
+
+
 class Pipeline:
-    """Turns a run request into events: run-start, intent, action(s), reply, run-end."""
+    """Turns a run request into events: run-start, intent(s), action(s), reply, run-end."""
 
     def __init__(
         self,
@@ -97,19 +160,19 @@ class Pipeline:
         registry: Registry,
         devices: DeviceService,
         *,
+        understander: Understander | None = None,
+        timers: TimerService | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self.registry = registry
         self.devices = devices
         self.clock = clock
-        entities, areas = entity_names(config)
-        self.recognizer = TemplateRecognizer(config.intents, entities, areas)
-        self.index = EntityIndex(entities)
+        self.understander = understander or build_understander(config)
+        self.index = self.understander.index
+        self.timers = timers
 
-    async def run(
-        self, request: RunRequest, client_area: str | None, context: ContextWindow, emit: Emit
-    ) -> Turn:
+    async def run(self, request: RunRequest, speaker: Speaker, context: ContextWindow, emit: Emit) -> Turn:
         """Process one run, emitting its events; always ends with exactly one run-end."""
         state = _RunState()
         started = time.perf_counter()
@@ -119,83 +182,91 @@ class Pipeline:
                 state.code = "stt-unavailable"
                 emit(Error(code=state.code, message="speech input is not enabled on this hub", id=request.id))
             else:
-                await self._text_run(request, request.text, client_area, state, emit)
+                await self._text_run(request, request.text, speaker, context, state, emit)
         except asyncio.CancelledError:
             state.ok, state.code = False, "cancelled"
             raise
         finally:
             state.timings["total"] = round((time.perf_counter() - started) * 1000, 3)
             emit(RunEnd(id=request.id, ok=state.ok, timings=state.timings, code=state.code))
-        turn = Turn(
-            text=request.text or "",
-            intent=state.match.intent if state.match else None,
-            slots={
-                name: _jsonable(slot.value)
-                for name, slot in (state.match.slots if state.match else {}).items()
-            },
-            device_ids=state.device_ids,
-            reply=state.reply,
-            timestamp=self.clock(),
-            ok=state.ok,
-            question=state.question,
-        )
+        turn = state.turn(request.text or "", self.clock())
         context.add(turn)
         return turn
 
     async def _text_run(
-        self, request: RunRequest, text: str, area: str | None, state: _RunState, emit: Emit
+        self, request: RunRequest, text: str, speaker: Speaker, context: ContextWindow, state: _RunState, emit: Emit
     ) -> None:
         with state.stage(Stage.INTENT):
-            match = self.recognizer.recognize(text)
-            state.match = match
-            targets = None
-            if match is not None:
-                targets = resolve_targets(match, self.index, area, types=target_types(match.intent))
-        if match is None:
+            understanding = self.understander.understand(text, context.recent(self.clock()), speaker.area)
+        if understanding.question is not None:
+            state.ask(understanding.question, understanding.candidates, understanding.pending)
+            state.ok = True
+            values = {"candidates": self._names(understanding.candidates, "or")}
+            self._reply(request.id, state, emit, self._error_text(understanding.question, values))
+            return
+        if not understanding.matches:
             state.code = "intent-no-match"
             emit(Error(code=state.code, message=f"no intent matched {text!r}", id=request.id))
             self._reply(request.id, state, emit, self._error_text("no-match", {}))
             return
-        emit(
-            IntentEvent(
-                id=request.id,
-                name=match.intent,
-                slots=_slot_values(match),
-                confidence=match.confidence,
-                source=match.source,
-            )
-        )
-        plan = plan_commands(match, targets, self.registry, self.config.intents, self.clock())
-        if plan.commands:
+        state.matches = understanding.matches
+        with state.stage(Stage.INTENT):
+            plans = [self._plan(request.id, match, speaker, emit) for match in understanding.matches]
+        commands = [c for _, plan in plans for c in plan.commands]
+        results: list[ActionResult] = []
+        if commands:
+            state.before = {c.device_id: dict(self.registry.state(c.device_id)) for c in commands}
             with state.stage(Stage.ACTION):
-                results = await self.devices.execute_many(plan.commands)
+                results = await self.devices.execute_many(commands)
             for result in results:
                 emit(_action_event(request.id, result))
-            state.device_ids = tuple(r.device_id for r in results)
-            self._finish_actions(request.id, match, plan, results, state, emit)
-        else:
-            state.device_ids = tuple(d.id for d in plan.targets)
-            if plan.code is not None and plan.question is None:
-                state.code = plan.code
-                emit(Error(code=plan.code, message=plan.reply, id=request.id))
-            state.ok = plan.code is None or plan.question is not None
-            state.question = plan.question
-            self._reply(
-                request.id,
-                state,
-                emit,
-                plan.reply or query_reply(match, plan, self.registry, self.config.intents),
-            )
+        self._answer(request.id, plans, results, state, emit)
 
-    def _finish_actions(
-        self,
-        run_id: str,
-        match: IntentMatch,
-        plan: Plan,
-        results: list[ActionResult],
-        state: _RunState,
+    def _plan(self, run_id: str, match: IntentMatch, speaker: Speaker, emit: Emit) -> tuple[IntentMatch, Plan]:
+        emit(IntentEvent(id=run_id, name=match.intent, slots=_slot_values(match), confidence=match.confidence,
+                         source=match.source))
+        if match.intent in TIMER_INTENTS and self.timers is not None:
+            return match, Plan(reply=self.timers.handle(match, speaker.client, self.config.intents))
+        targets = resolve_targets(match, self.index, speaker.area, types=target_types(match.intent))
+        return match, plan_commands(match, targets, self.registry, self.config.intents, self.clock())
+
+    def _answer(
+        self, run_id: str, plans: list[tuple[IntentMatch, Plan]], results: list[ActionResult], state: _RunState,
         emit: Emit,
     ) -> None:
+        sentences: list[str] = []
+        errors: list[tuple[str, str]] = []
+        remaining = iter(results)
+        acted: list[str] = []
+        for match, plan in plans:
+            mine = [next(remaining) for _ in plan.commands]
+            if plan.commands:
+                sentence, failures = self._action_sentences(match, plan, mine)
+                errors += failures
+                done = [r.device_id for r in mine if r.ok]
+                acted += done
+                if done:
+                    state.commands.append({"intent": match.intent, "slots": _slot_values(match, values_only=True),
+                                           "devices": done})
+            elif plan.question is not None:
+                state.ask(plan.question, plan.candidates, match)
+                sentence = plan.reply
+            else:
+                if plan.code is not None:
+                    errors.append((plan.code, plan.reply))
+                acted += [d.id for d in plan.targets]
+                sentence = plan.reply or query_reply(match, plan, self.registry, self.config.intents)
+            sentences.append(sentence)
+        state.device_ids = tuple(dict.fromkeys(acted))
+        state.ok = not errors
+        for code, message in errors:
+            state.code = state.code or code
+            emit(Error(code=code, message=message, id=run_id))
+        self._reply(run_id, state, emit, " ".join(_sentence_case(s) for s in sentences if s))
+
+    def _action_sentences(
+        self, match: IntentMatch, plan: Plan, results: list[ActionResult]
+    ) -> tuple[str, list[tuple[str, str]]]:
         names = {d.id: d.name for d in plan.targets}
         done = [names.get(r.device_id, r.device_id) for r in results if r.ok]
         sentences: list[str] = []
@@ -207,18 +278,17 @@ class Pipeline:
         failures: dict[str, list[str]] = {}
         for result in results:
             if not result.ok:
-                failures.setdefault(result.code or "device-error", []).append(
-                    names.get(result.device_id, "?")
-                )
+                failures.setdefault(result.code or "device-error", []).append(names.get(result.device_id, "?"))
+        errors = []
         for code, failed in failures.items():
-            outcome = FAILURE_OUTCOMES.get(code, "failed")
             listed = join_names(failed)
-            sentences.append(self._error_text(outcome, {"targets": listed, "target": listed}))
-        state.ok = not failures
-        if failures:
-            state.code = next(iter(failures))
-            emit(Error(code=state.code, message=" ".join(sentences[-len(failures) :]), id=run_id))
-        self._reply(run_id, state, emit, " ".join(sentences))
+            text = self._error_text(FAILURE_OUTCOMES.get(code, "failed"), {"targets": listed, "target": listed})
+            sentences.append(text)
+            errors.append((code, text))
+        return " ".join(_sentence_case(s) for s in sentences), errors
+
+    def _names(self, ids: tuple[str, ...], conjunction: str) -> str:
+        return join_names([self.index.name_of(i) for i in ids], conjunction)
 
     def _error_text(self, outcome: str, values: Mapping[str, Any]) -> str:
         return render(response_template(self.config.intents, "_errors", outcome), values)
@@ -242,8 +312,13 @@ def _action_event(run_id: str, result: ActionResult) -> ActionEvent:
     )
 
 
-def _slot_values(match: IntentMatch) -> dict[str, Any]:
-    return {name: _jsonable(slot.value) for name, slot in match.slots.items()}
+def _slot_values(match: IntentMatch, *, values_only: bool = False) -> dict[str, Any]:
+    """Slots as plain JSON; `values_only` leaves out the ones that chose devices."""
+    return {
+        name: _jsonable(slot.value)
+        for name, slot in match.slots.items()
+        if not (values_only and name in TARGET_SLOTS)
+    }
 
 
 def _jsonable(value: Any) -> Any:

@@ -51,7 +51,20 @@ PARAM_SLOTS: Mapping[Action, str] = {
     Action.SET_VOLUME: "volume",
 }
 
+# Relative changes: the action they become, its slot, the step, the limits, and how to read the current value.
+RELATIVE: Mapping[str, tuple[Action, str, float, float, float]] = {
+    "brightness_up": (Action.SET_BRIGHTNESS, "brightness", 20, 1, 100),
+    "brightness_down": (Action.SET_BRIGHTNESS, "brightness", -20, 1, 100),
+    "temperature_up": (Action.SET_TEMPERATURE, "temperature", 1, 5, 30),
+    "temperature_down": (Action.SET_TEMPERATURE, "temperature", -1, 5, 30),
+    "volume_up": (Action.SET_VOLUME, "volume", 10, 0, 100),
+    "volume_down": (Action.SET_VOLUME, "volume", -10, 0, 100),
+}
+
 QUESTION_CODES = frozenset({"ambiguous", "need-area"})
+# Intents about no device at all (custom intents that only answer are too).
+DEVICELESS_INTENTS = frozenset({"get_time", "get_date", "nevermind", "capabilities", "start_timer", "cancel_timer",
+                                "timer_status"})
 TARGET_CODES: Mapping[str, str] = {
     "no-device": "device-unknown",
     "ambiguous": "ambiguous",
@@ -61,7 +74,7 @@ TARGET_CODES: Mapping[str, str] = {
 
 def target_types(intent: str) -> frozenset[str] | None:
     """The device types that can carry out an intent (None: any), to narrow names shared across types."""
-    action = INTENT_ACTIONS.get(intent)
+    action = INTENT_ACTIONS.get(intent) or (RELATIVE[intent][0] if intent in RELATIVE else None)
     if action is not None:
         return frozenset(
             t.value
@@ -84,6 +97,7 @@ class Plan:
     group: str = ""  # how the user named a group of targets ("all the lights"), to echo in the reply
     code: str | None = None  # set when the plan refuses or asks back
     question: str | None = None  # the kind of question asked back ("ambiguous", "need-area")
+    candidates: tuple[str, ...] = ()  # device ids the question offers
 
 
 def plan_commands(
@@ -91,6 +105,8 @@ def plan_commands(
 ) -> Plan:
     """Decide what to do for a recognised intent."""
     values = {name: _spoken(slot.value, slot.text) for name, slot in match.slots.items()}
+    if match.intent in RELATIVE:
+        return _relative_plan(match, targets, registry, data, values)
     action = INTENT_ACTIONS.get(match.intent)
     if action is None:
         if match.intent in QUERY_INTENTS:
@@ -108,8 +124,37 @@ def plan_commands(
     return Plan(targets=specs, commands=commands, values=values, group=group)
 
 
+def _relative_plan(
+    match: IntentMatch, targets: Targets | None, registry: Registry, data: IntentData, values: dict[str, Any]
+) -> Plan:
+    """ "Brighter", "a bit warmer", "louder": one step from each device's current setting."""
+    if targets is None or targets.problem is not None:
+        return _target_problem(targets, registry, data)
+    action, slot, step, low, high = RELATIVE[match.intent]
+    specs = tuple(s for s in (registry.device(i) for i in targets.ids) if s.supports(action))
+    if not specs:
+        return Plan(reply=render(response_template(data, "_errors", "unsupported"), {"target": targets.what}),
+                    code="action-unsupported")
+    commands = []
+    for spec in specs:
+        new = min(high, max(low, _current(slot, registry.state(spec.id)) + step))
+        commands.append(Command(spec.id, action, {slot: int(new) if slot != "temperature" else new}))
+    values[slot] = _spoken(commands[0].params[slot], "")
+    group = "" if _named(match) or len(specs) < 2 else targets.what
+    return Plan(targets=specs, commands=tuple(commands), values=values, group=group)
+
+
+def _current(slot: str, state: Mapping[str, Any]) -> float:
+    """A device's current setting in the units of the slot (percent, degrees)."""
+    if slot == "brightness":
+        return 0.0 if state.get("state") == "OFF" else round(float(state.get("brightness", 254)) * 100 / 254)
+    if slot == "temperature":
+        return float(state.get("occupied_heating_setpoint", 20.0))
+    return float(state.get("volume", 0))
+
+
 def _named(match: IntentMatch) -> bool:
-    return "name" in match.slots
+    return "name" in match.slots or "devices" in match.slots
 
 
 def _params(action: Action, match: IntentMatch) -> dict[str, Any]:
@@ -140,7 +185,8 @@ def _target_problem(targets: Targets | None, registry: Registry, data: IntentDat
     values = {"what": targets.what if targets else "that", "candidates": join_names(candidates, "or")}
     reply = render(response_template(data, "_errors", problem), values)
     question = problem if problem in QUESTION_CODES else None
-    return Plan(reply=reply, code=TARGET_CODES.get(problem, problem), question=question)
+    offered = targets.candidates if targets is not None else ()
+    return Plan(reply=reply, code=TARGET_CODES.get(problem, problem), question=question, candidates=offered)
 
 
 # ---- answers without actions ----------------------------------------------------------------------

@@ -20,6 +20,10 @@ class Turn:
     timestamp: float
     ok: bool
     question: str | None = None  # set when the reply asked the user something ("Which light?")
+    candidates: tuple[str, ...] = ()  # device ids the question offered
+    pending: Mapping[str, Any] | None = None  # {"intent", "slots"} to carry out once the question is answered
+    commands: tuple[Mapping[str, Any], ...] = ()  # each {"intent", "slots", "devices"} that was carried out
+    before: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # device states before acting
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON form of the turn."""
@@ -32,6 +36,8 @@ class Turn:
             "timestamp": self.timestamp,
             "ok": self.ok,
             "question": self.question,
+            "candidates": list(self.candidates),
+            "commands": [dict(c) for c in self.commands],
         }
 
 

@@ -98,7 +98,11 @@ class TemplateRecognizer:
 
     def recognize(self, text: str) -> IntentMatch | None:
         """The best complete parse of `text`, or None when no template matches all of it."""
-        tokens = tokenize(text)
+        return self.recognize_tokens(tokenize(text), text)
+
+    def recognize_tokens(self, tokens: Sequence[str], text: str = "") -> IntentMatch | None:
+        """Like `recognize`, for tokens already normalised (e.g. spell-corrected or split off)."""
+        tokens = list(tokens)
         if not tokens:
             return None
         best = self._search(tokens)
@@ -109,7 +113,7 @@ class TemplateRecognizer:
         slots = {key: SlotValue(value, "") for key, value in accept.slots.items()}
         for slot, _lst, value, start, end in bindings:
             slots[slot] = SlotValue(value, " ".join(tokens[start:end]))
-        return IntentMatch(accept.intent, slots, text, 1.0, "template")
+        return IntentMatch(accept.intent, slots, text or " ".join(tokens), 1.0, "template")
 
     def _search(self, tokens: list[str]) -> tuple[Accept, tuple[Binding, ...]] | None:
         """Depth-first over the automaton; keeps the best-scoring complete parse."""

@@ -74,13 +74,17 @@ def resolve_targets(
     *,
     types: Collection[str] | None = None,
 ) -> Targets:
-    """Resolve the `name`, `area`, `domain`, `all` and `plural` slots of a match to device ids; never guess.
+    """Resolve the `devices`, `name`, `area`, `domain`, `all` and `plural` slots to device ids; never guess.
 
     `types` (optional) lists the device types that can do what was asked: it narrows a name shared by
     devices of several types, and picks devices when only an area (or nothing) was said.
     """
     index = entities if isinstance(entities, EntityIndex) else EntityIndex(entities)
     slots = match.slots
+    if "devices" in slots:
+        # Exactly these devices, chosen earlier (a follow-up, an answered question): no narrowing.
+        ids = tuple(i for i in slots["devices"].value if i in index.entities)
+        return Targets(ids, what=slots["devices"].text) if ids else Targets(problem=NO_DEVICE, what="that")
     area = slots.get("area")
     if "name" in slots:
         return _by_name(index, slots["name"], area, client_area, types)
@@ -146,21 +150,31 @@ def _by_domain(
     words = _words(domain)
     if area is not None:
         # "the kitchen lights", "all the lights in the kitchen": every device of the type there.
-        ids = index.of_type(device_type, str(area.value))
+        ids = _kind_of(index, index.of_type(device_type, str(area.value)), domain)
         what = f"the {words} in {_the(area)}"
         return Targets(ids, what=what) if ids else _none(what)
     if everywhere:
-        ids = index.of_type(device_type, anywhere=True)
+        ids = _kind_of(index, index.of_type(device_type, anywhere=True), domain)
         return Targets(ids, what=f"all the {words}") if ids else _none(words)
     if client_area is None:
         return Targets(problem=NEED_AREA, what=words)
-    ids = index.of_type(device_type, client_area)
+    ids = _kind_of(index, index.of_type(device_type, client_area), domain)
     if not ids:
         return _none(f"{words} here")
     if len(ids) > 1 and not plural:
         # "the light" in a room with several: ask rather than pick one.
         return Targets(problem=AMBIGUOUS, candidates=ids, what=f"the {words}")
     return Targets(ids, what=f"the {words}")
+
+
+def _kind_of(index: EntityIndex, ids: tuple[str, ...], domain: SlotValue) -> tuple[str, ...]:
+    """ "The blinds" are covers called blinds, not the garage door: keep the covers whose names say the word
+    used, when some do."""
+    if domain.value != "cover" or not domain.text:
+        return ids
+    word = domain.text.split()[-1].rstrip("s")
+    named = tuple(i for i in ids if any(word in name.lower() for name in index.entities[i].names))
+    return named or ids
 
 
 def _none(what: str) -> Targets:

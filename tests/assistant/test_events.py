@@ -33,6 +33,7 @@ SAMPLES: list[ev.Event] = [
     ev.TtsEnd(id="r1", cached=False),
     ev.RunEnd(id="r1", ok=True, timings={"intent": 0.05, "total": 3.2}),
     ev.StateEvent(device="kitchen_light", state={"state": "ON", "brightness": 254}),
+    ev.TimerEvent(timer=3, state="finished", duration=600.0, remaining=0.0, name="pasta"),
     ev.Announce(text="The washing machine is done"),
     ev.ContextEvent(turns=[{"text": "hi"}], id="c1"),
 ]

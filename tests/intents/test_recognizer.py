@@ -25,6 +25,23 @@ WARM_WHITE = {"name": "warm white", "r": 255, "g": 180, "b": 107}
 PLAYERS = {"domain": "media_player", "plural": True}
 
 CASES: list[tuple[str, str, dict[str, Any]]] = [
+    ("turn it off", "turn_off", {"ref": True}),
+    ("turn them back on", "turn_on", {"ref": True}),
+    ("make the kitchen light brighter", "brightness_up", {"name": ("kitchen_light",)}),
+    ("dim the lights a bit", "brightness_down", {"domain": "light", "plural": True}),
+    ("a bit warmer", "temperature_up", {"domain": "climate", "plural": True}),
+    ("turn down the heat in the bedroom", "temperature_down", {"domain": "climate", "area": "bedroom"}),
+    ("turn up the volume on the tv", "volume_up", {"name": ("tv",)}),
+    ("quieter please", "volume_down", {"domain": "media_player", "plural": True}),
+    ("set a pasta timer for 10 minutes", "start_timer", {"timer_name": "pasta", "minutes": 10}),
+    ("set a timer for an hour and a half", "start_timer", {"duration": 5400}),
+    ("cancel all timers", "cancel_timer", {"all": True}),
+    ("how much time is left on the pasta timer", "timer_status", {"timer_name": "pasta"}),
+    ("do that again", "repeat", {}),
+    ("undo that", "undo", {}),
+    ("what about the bedroom", "followup_area", {"area": "bedroom"}),
+    ("and the tv too", "followup_name", {"name": ("tv",)}),
+    ("what can you do", "capabilities", {}),
     # turn_on / turn_off: by name, area + type, all, type alone
     ("turn on the kitchen light", "turn_on", {"name": ("kitchen_light",)}),
     ("Turn on the Kitchen Light, please!", "turn_on", {"name": ("kitchen_light",)}),
@@ -243,7 +260,7 @@ def test_every_builtin_intent_is_covered(data: IntentData) -> None:
         "set the kitchen light to 150 percent",
         "set the thermostat to 21.37 degrees",
         "set the thermostat to 70 degrees fahrenheit",
-        "cancel timer",
+        "set a timer",
         "play the beatles",
         "light light light light light light light light",
     ],

@@ -1,0 +1,341 @@
+"""The classifier layer: link names, abstract them, ask the ONNX classifier, fill and check the slots.
+
+It answers only when the classifier is confident, the words said agree with the intent's polarity (never
+"off" for "on"), every required slot is there, and the device named is unambiguous; otherwise it stays
+silent (or asks "did you mean …?") so nothing wrong is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .classifier import IntentClassifier
+from .document import IntentData, RangeList, ValueList
+from .followup import IntentTypes
+from .linker import EntityLinker, Linked, Mention
+from .model import IntentMatch, SlotValue
+from .numbers import parse_number
+from .targets import EntityIndex
+from .vocabulary import template_words
+
+if TYPE_CHECKING:
+    from .understand import Understanding
+
+PRONOUNS = frozenset({"it", "them", "that", "those", "this", "these", "they"})
+
+_ON = frozenset({"on", "start", "activate", "enable", "resume"})
+_OFF = frozenset({"off", "kill", "stop", "deactivate", "disable", "out"})
+_OPEN = frozenset({"open", "raise", "lift", "opened"})
+_CLOSE = frozenset({"close", "shut", "lower", "closed"})
+_UP = frozenset({"up", "brighter", "brighten", "increase", "raise", "lighter", "warmer", "hotter", "louder", "more"})
+_DOWN = frozenset({"down", "dim", "dimmer", "darker", "decrease", "lower", "reduce", "cooler", "colder", "quieter",
+                   "softer", "less"})
+# (words that say this intent, words that say its opposite): a match is refused when only the opposite was
+# said; for turn_on/turn_off the intent's own word must be there too.
+POLARITY: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
+    "turn_on": (_ON, _OFF),
+    "turn_off": (_OFF, _ON),
+    "open_cover": (_OPEN, _CLOSE),
+    "close_cover": (_CLOSE, _OPEN),
+    "lock": (frozenset({"lock", "locked", "secure"}), frozenset({"unlock", "unlocked"})),
+    "unlock": (frozenset({"unlock", "unlocked"}), frozenset({"lock", "locked"})),
+    "media_play": (frozenset({"play", "resume", "continue", "unpause"}), frozenset({"pause", "stop"})),
+    "media_pause": (frozenset({"pause", "stop"}), frozenset({"play", "resume", "unpause"})),
+    "brightness_up": (_UP, _DOWN),
+    "brightness_down": (_DOWN, _UP),
+    "temperature_up": (_UP | {"cold", "chilly", "freezing"}, _DOWN | {"hot"}),
+    "temperature_down": (_DOWN | {"hot"}, _UP | {"cold", "chilly", "freezing"}),
+    "volume_up": (_UP, _DOWN),
+    "volume_down": (_DOWN, _UP),
+    "start_timer": (frozenset({"set", "start", "create", "make", "add", "put"}),
+                    frozenset({"cancel", "stop", "delete", "remove", "clear", "end", "kill"})),
+    "cancel_timer": (frozenset({"cancel", "stop", "delete", "remove", "clear", "end", "kill", "rid"}),
+                     frozenset({"set", "start", "create", "add"})),
+}
+# Two-word verbs that say on or off without the word itself.
+PHRASAL: Mapping[tuple[str, str], str] = {
+    ("power", "down"): "off", ("shut", "down"): "off", ("switch", "down"): "off",
+    ("power", "up"): "on", ("fire", "up"): "on", ("start", "up"): "on", ("switch", "up"): "on",
+}
+# A room alone names the device for intents of one narrow type ("open the garage" is its door).
+AREA_DOMAIN: Mapping[str, str] = {
+    "open_cover": "cover", "close_cover": "cover", "set_position": "cover", "lock": "lock", "unlock": "lock",
+    "set_fan_speed": "fan", "set_temperature": "climate",
+}
+# Words that stand for a percentage.
+PERCENT_WORDS: Mapping[str, int] = {"half": 50, "halfway": 50, "quarter": 25, "full": 100, "fully": 100,
+                                    "max": 100, "maximum": 100}
+MUST_SAY = frozenset({"turn_on", "turn_off"})
+NUMBER_SLOTS: Mapping[str, str] = {
+    "set_brightness": "brightness",
+    "set_position": "position",
+    "set_volume": "volume",
+    "set_temperature": "temperature",
+}
+LIST_SLOTS: Mapping[str, tuple[str, str]] = {"set_color": ("color", "color"), "set_fan_speed": ("speed", "speed"),
+                                             "get_state": ("state", "state")}
+# The device type that makes "set X to N percent" mean brightness, position or volume.
+PERCENT_BY_TYPE: Mapping[str, str] = {"light": "set_brightness", "cover": "set_position",
+                                      "media_player": "set_volume", "climate": "set_temperature"}
+RELATIVE_TO_SET: Mapping[str, str] = {
+    "brightness_up": "set_brightness", "brightness_down": "set_brightness",
+    "temperature_up": "set_temperature", "temperature_down": "set_temperature",
+    "volume_up": "set_volume", "volume_down": "set_volume",
+}
+AREA_INTENTS = frozenset({"get_temperature", "get_humidity"})
+FALLBACK_PROBABILITY = 0.15  # a runner-up this likely may stand in when the top intent does not fit the device
+# What an action leaves a device as: "did I lock the door?" asks about `locked`.
+ACTION_STATE: Mapping[str, str] = {
+    "turn_on": "on", "turn_off": "off", "open_cover": "open", "close_cover": "closed", "lock": "locked",
+    "unlock": "unlocked", "media_play": "playing", "media_pause": "paused",
+}
+STATE_ACTION: Mapping[str, str] = {state: action for action, state in ACTION_STATE.items()}
+QUESTION_WORDS = frozenset({"is", "are", "did", "does", "do", "was", "were", "has", "have"})
+ORDER_OPENERS = (("make", "sure"), ("ensure",))
+DEFAULT_DOMAIN: Mapping[str, str] = {
+    "media_play": "media_player", "media_pause": "media_player", "media_next": "media_player",
+    "media_previous": "media_player", "volume_up": "media_player", "volume_down": "media_player",
+    "brightness_up": "light", "brightness_down": "light", "temperature_up": "climate",
+    "temperature_down": "climate",
+}
+# Intents that need nothing else (no device): answered as soon as the classifier is sure.
+NO_TARGET = frozenset({"get_time", "get_date", "nevermind", "capabilities", "repeat", "undo", "cancel_timer",
+                       "timer_status", "get_temperature", "get_humidity"})
+UNITS: Mapping[str, str] = {"hour": "hours", "hours": "hours", "minute": "minutes", "minutes": "minutes",
+                            "min": "minutes", "mins": "minutes", "second": "seconds", "seconds": "seconds"}
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """How sure the classifier must be: top probability and its lead over the runner-up."""
+
+    probability: float = 0.5
+    margin: float = 0.2
+
+
+class ClassifierLayer:
+    """Classifier plus entity linker for one home."""
+
+    def __init__(self, classifier: IntentClassifier, linker: EntityLinker, data: IntentData, index: EntityIndex,
+                 *, intent_types: IntentTypes | None = None, thresholds: Thresholds = Thresholds()) -> None:
+        self.classifier = classifier
+        self.linker = linker
+        self.index = index
+        self.thresholds = thresholds
+        self.types = intent_types or (lambda _intent: None)
+        self._lists = {name: spec for name, spec in data.lists.items()}
+        command_words = template_words(data)
+        # Words that only name devices ("ceiling", "strip", "reading"): left unlinked, they mean the linker
+        # missed part of a name, and acting on the rest could hit the wrong device.
+        self._name_words = {
+            w for e in index.entities.values() for n in e.names for w in n.lower().split()
+        } - command_words
+
+    def classify(self, tokens: list[str], text: str) -> Understanding:
+        """Understand tokens the templates could not; an empty Understanding when unsure."""
+        from .understand import Understanding
+
+        linked = self.linker.link(tokens)
+        abstract, numbers = _abstract_numbers(list(linked.tokens))
+        if self._unlinked_name_words(linked):
+            return Understanding()
+        names = [m for m in linked.mentions if m.kind == "name"]
+        if len({m.ids for m in names}) > 1:
+            return Understanding()  # two devices in one command: only the splitter may take those
+        chosen = self._choose(self.classifier.predict(abstract), names, tokens, numbers)
+        if chosen is None:
+            return Understanding()
+        asked, probability = chosen
+        intent = _question_or_order(asked, tokens)
+        slots = self._slots(intent, linked, abstract, numbers, implied_state=ACTION_STATE.get(asked))
+        if slots is None:
+            return Understanding()
+        intent = self._percent_intent(intent, slots)
+        confidence = probability * min((m.score for m in linked.mentions), default=1.0)
+        match = IntentMatch(intent, slots, text, confidence, "classifier")
+        if names and names[0].ambiguous:
+            candidates = tuple(dict.fromkeys((*names[0].ids, *names[0].alternatives)))
+            pending = IntentMatch(intent, {k: v for k, v in slots.items() if k != "name"}, text, 1.0, "classifier")
+            return Understanding(question="did-you-mean", candidates=candidates, pending=pending, layer="classifier")
+        return Understanding((match,), layer="classifier")
+
+    def _choose(
+        self, ranked: list[tuple[str, float]], names: list[Mention], tokens: Sequence[str], numbers: list[Any]
+    ) -> tuple[str, float] | None:
+        """The intent to trust: confident, clear of the runner-up, said with the right polarity, and one the
+        named device can do (else the best one that it can, if still likely)."""
+        intent, probability = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if intent == "none" or probability < self.thresholds.probability:
+            return None
+        if numbers and intent in RELATIVE_TO_SET:
+            intent = RELATIVE_TO_SET[intent]  # "turn the tv up to 60" sets the volume
+        if names and not self._fits(intent, names[0]):
+            fitting = [(i, p) for i, p in ranked[1:4] if p >= FALLBACK_PROBABILITY and self._fits(i, names[0])]
+            if not fitting or not _polarity_agrees(fitting[0][0], tokens):
+                return None
+            return fitting[0]
+        if probability - runner_up < self.thresholds.margin or not _polarity_agrees(intent, tokens):
+            return None
+        return intent, probability
+
+    def _fits(self, intent: str, mention: Mention) -> bool:
+        allowed = self.types(intent)
+        if allowed is None:
+            return True
+        return any(self.index.type_of(i) in allowed for i in mention.ids)
+
+    def _unlinked_name_words(self, linked: Linked) -> bool:
+        covered = {i for m in linked.mentions for i in range(m.start, m.end)}
+        placeholders = 0
+        for position, token in enumerate(linked.tokens):
+            if token.startswith("<"):
+                placeholders += 1
+                continue
+            if token in self._name_words and position not in covered:
+                return True
+        return False
+
+    def _slots(
+        self, intent: str, linked: Linked, abstract: list[str], numbers: list[Any], *, implied_state: str | None
+    ) -> dict[str, SlotValue] | None:
+        slots: dict[str, SlotValue] = {}
+        if intent == "get_state" and implied_state is not None:
+            slots["state"] = SlotValue(implied_state, "")
+        for mention in linked.mentions:
+            if mention.kind == "name" and "name" not in slots:
+                slots["name"] = SlotValue(tuple(mention.ids), mention.text)
+            elif mention.kind == "area" and "area" not in slots:
+                slots["area"] = SlotValue(mention.ids[0], mention.text)
+        self._list_slot(abstract, "domain", "domain", slots)
+        if "domain" not in slots and self._list_slot(abstract, "domains", "domain", slots) and "area" not in slots:
+            slots["plural"] = SlotValue(True, "")
+        if {"all", "every", "everything"} & set(abstract):
+            slots["all"] = SlotValue(True, "")
+        if not self._value_slots(intent, abstract, numbers, slots):
+            return None
+        return slots if self._has_target(intent, slots, abstract) else None
+
+    def _value_slots(self, intent: str, abstract: list[str], numbers: list[Any], slots: dict[str, SlotValue]) -> bool:
+        if intent in NUMBER_SLOTS:
+            slot = NUMBER_SLOTS[intent]
+            spec = self._lists.get(slot)
+            if not numbers and slot != "temperature":
+                numbers = [PERCENT_WORDS[w] for w in abstract if w in PERCENT_WORDS][:1]
+            value = spec.accept(numbers[0]) if numbers and isinstance(spec, RangeList) else None
+            if value is None:
+                return False
+            slots[slot] = SlotValue(value, str(numbers[0]))
+        if intent in LIST_SLOTS:
+            list_name, slot = LIST_SLOTS[intent]
+            if not self._list_slot(abstract, list_name, slot, slots) and slot not in slots:
+                return False
+        if intent == "start_timer":
+            return _duration(abstract, numbers, slots)
+        return True
+
+    def _has_target(self, intent: str, slots: dict[str, SlotValue], abstract: list[str]) -> bool:
+        if intent in NO_TARGET or intent in ("start_timer", "get_time", "get_date"):
+            return True
+        if intent in ("followup_area", "followup_name"):
+            return ("area" if intent == "followup_area" else "name") in slots
+        if {"name", "domain"} & set(slots):
+            return True
+        default = DEFAULT_DOMAIN.get(intent) or AREA_DOMAIN.get(intent)
+        if "area" in slots:
+            # A room alone is a target only for readings and the room's own climate; "turn on the bedroom"
+            # would touch everything in it.
+            if default is not None:
+                slots.update(domain=SlotValue(default, ""))
+                return True
+            return intent in AREA_INTENTS
+        if PRONOUNS & set(abstract):
+            slots["ref"] = SlotValue(True, "")
+            return True
+        if default is None:
+            return False  # "turn on" with no device: not for a classifier to guess
+        slots.update(domain=SlotValue(default, ""), plural=SlotValue(True, ""))
+        return True
+
+    def _list_slot(self, words: list[str], list_name: str, slot: str, slots: dict[str, SlotValue]) -> bool:
+        spec = self._lists.get(list_name)
+        if not isinstance(spec, ValueList):
+            return False
+        for value in sorted(spec.values, key=lambda v: len(v.tokens), reverse=True):
+            n = len(value.tokens)
+            if any(tuple(words[i : i + n]) == value.tokens for i in range(len(words) - n + 1)):
+                slots[slot] = SlotValue(value.out, value.text)
+                return True
+        return False
+
+    def _percent_intent(self, intent: str, slots: dict[str, SlotValue]) -> str:
+        """ "Set the blinds to 40 percent" is a position, on a speaker a volume: follow the device's type."""
+        if intent not in NUMBER_SLOTS or "name" not in slots:
+            return intent
+        types = {self.index.type_of(i) for i in slots["name"].value}
+        wanted = {PERCENT_BY_TYPE.get(t or "") for t in types}
+        if len(wanted) != 1 or None in wanted:
+            return intent
+        target = wanted.pop()
+        assert target is not None
+        if target != intent:
+            slots[NUMBER_SLOTS[target]] = slots.pop(NUMBER_SLOTS[intent])
+        return target
+
+
+def _abstract_numbers(tokens: list[str]) -> tuple[list[str], list[Any]]:
+    """Replace each number (digits or words) by `<num>`, returning the values in order."""
+    out: list[str] = []
+    values: list[Any] = []
+    i = 0
+    while i < len(tokens):
+        parsed = parse_number(tokens, i) if not tokens[i].startswith("<") else None
+        if parsed is None:
+            out.append(tokens[i])
+            i += 1
+            continue
+        value, end = parsed
+        values.append(value)
+        out.append("<num>")
+        i = end
+    return out, values
+
+
+def _question_or_order(intent: str, tokens: Sequence[str]) -> str:
+    """ "Did I lock the door?" asks, it does not lock; "make sure the door is locked" orders, it does not ask."""
+    if intent in ACTION_STATE and tokens and tokens[0] in QUESTION_WORDS:
+        return "get_state"
+    if intent == "get_state" and any(tuple(tokens[: len(o)]) == o for o in ORDER_OPENERS):
+        state = next((t for t in tokens if t in STATE_ACTION), None)
+        return STATE_ACTION.get(state or "", intent)
+    return intent
+
+
+def _polarity_agrees(intent: str, tokens: Sequence[str]) -> bool:
+    rule = POLARITY.get(intent)
+    if rule is None:
+        return True
+    own, opposite = rule
+    said = set(tokens) | {PHRASAL[pair] for pair in zip(tokens, tokens[1:], strict=False) if pair in PHRASAL}
+    if said & opposite and not said & own:
+        return False
+    return bool(said & own) or intent not in MUST_SAY
+
+
+def _duration(abstract: list[str], numbers: list[Any], slots: dict[str, SlotValue]) -> bool:
+    """Timer length from "<num> minutes"-style pairs; False when no unit follows a number."""
+    seconds = 0.0
+    n = 0
+    for i, token in enumerate(abstract):
+        if token != "<num>":
+            continue
+        unit = UNITS.get(abstract[i + 1]) if i + 1 < len(abstract) else None
+        if unit is not None and n < len(numbers):
+            seconds += float(numbers[n]) * {"hours": 3600, "minutes": 60, "seconds": 1}[unit]
+        n += 1
+    if seconds <= 0:
+        return False
+    slots["duration"] = SlotValue(int(seconds), "")
+    return True

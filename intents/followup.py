@@ -1,0 +1,222 @@
+"""Context resolution: follow-ups, repeat, undo and answers to questions, from the session's recent turns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from rapidfuzz import fuzz
+
+from .context import Turn
+from .model import AreaName, IntentMatch, SlotValue
+from .normalize import tokenize
+from .targets import EntityIndex
+
+if TYPE_CHECKING:
+    from .understand import Understanding
+
+Parser = Callable[[Sequence[str]], IntentMatch | None]
+IntentTypes = Callable[[str], frozenset[str] | None]
+
+INVERSE: Mapping[str, str] = {
+    "turn_on": "turn_off",
+    "turn_off": "turn_on",
+    "open_cover": "close_cover",
+    "close_cover": "open_cover",
+    "lock": "unlock",
+    "unlock": "lock",
+    "media_play": "media_pause",
+    "media_pause": "media_play",
+}
+# Without an earlier device, "make it brighter" means the lights here, "warmer" the heating here.
+DEFAULT_DOMAIN: Mapping[str, str] = {
+    "brightness_up": "light",
+    "brightness_down": "light",
+    "temperature_up": "climate",
+    "temperature_down": "climate",
+    "volume_up": "media_player",
+    "volume_down": "media_player",
+}
+TARGET_SLOTS = frozenset({"name", "area", "domain", "all", "plural", "ref", "devices"})
+PRONOUNS = frozenset({"it", "them", "that", "those", "this", "these", "they"})
+ANSWER_NOISE = frozenset({"the", "one", "ones", "a", "an", "i", "mean", "meant", "please", "in", "on", "of",
+                          "yes", "no", "that", "thing", "light", "device"})
+ORDINALS: Mapping[str, int] = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
+QUERY_INTENTS = frozenset({"get_state", "get_temperature", "get_humidity"})
+
+
+class FollowUps:
+    """Resolves what depends on the conversation; knows the home's devices and areas."""
+
+    def __init__(self, index: EntityIndex, areas: Sequence[AreaName], types: IntentTypes | None = None) -> None:
+        self.index = index
+        self.types = types or (lambda _intent: None)
+        self._area_words = {a.id: {w for n in a.names for w in tokenize(n, strip_phrases=False)} for a in areas}
+        self._areas = {tuple(tokenize(n, strip_phrases=False)): a.id for a in areas for n in a.names}
+
+    def resolve(self, found: Understanding, history: Sequence[Turn], client_area: str | None) -> Understanding:
+        """Replace context-dependent matches by concrete ones; a question when the context cannot tell."""
+        from .understand import Understanding
+
+        resolved: list[IntentMatch] = []
+        for match in found.matches:
+            concrete = self._resolve_one(match, history)
+            if concrete is None:
+                return Understanding(question="no-context", pending=match, layer="context")
+            resolved.extend(concrete)
+        if not resolved:
+            return Understanding(question="nothing-to-undo", layer="context")
+        used_context = any(m.source == "context" for m in resolved)
+        return replace(found, matches=tuple(resolved), layer="context" if used_context else found.layer)
+
+    def _resolve_one(self, match: IntentMatch, history: Sequence[Turn]) -> list[IntentMatch] | None:
+        if match.intent == "repeat":
+            last = _last_acting(history)
+            return None if last is None else [_rebuild(c, match) for c in last.commands]
+        if match.intent == "undo":
+            last = _last_acting(history)
+            return [] if last is None else self._undo(last, match)
+        if match.intent in ("followup_area", "followup_name"):
+            return self._follow(match, history)
+        if "ref" in match.slots or self._pronoun_only(match):
+            return self._refer(match, history)
+        return [match]
+
+    def _pronoun_only(self, match: IntentMatch) -> bool:
+        words = set(match.text.lower().split())
+        said_target = any(k in match.slots and match.slots[k].text for k in ("name", "area"))
+        return bool(words & PRONOUNS) and not said_target and match.intent in DEFAULT_DOMAIN
+
+    def _refer(self, match: IntentMatch, history: Sequence[Turn]) -> list[IntentMatch] | None:
+        allowed = self.types(match.intent)
+        for turn in reversed(history):
+            ids = [i for i in _devices(turn) if allowed is None or self.index.type_of(i) in allowed]
+            if ids:
+                return [_explicit(match, ids, "that")]
+        domain = DEFAULT_DOMAIN.get(match.intent)
+        if domain is None:
+            return None
+        slots = {k: v for k, v in match.slots.items() if k not in TARGET_SLOTS}
+        slots.update(domain=SlotValue(domain, ""), plural=SlotValue(True, ""))
+        return [replace(match, slots=slots)]
+
+    def _follow(self, match: IntentMatch, history: Sequence[Turn]) -> list[IntentMatch] | None:
+        last = next((t for t in reversed(history) if t.commands or t.intent in QUERY_INTENTS), None)
+        if last is None:
+            return None
+        base = last.commands[0] if last.commands else {"intent": last.intent, "slots": last.slots, "devices": []}
+        slots = {k: SlotValue(_restore(k, v), "") for k, v in base["slots"].items() if k not in TARGET_SLOTS}
+        if match.intent == "followup_name":
+            slots["name"] = match.slots["name"]
+        else:
+            slots["area"] = match.slots["area"]
+            domain = base["slots"].get("domain") or self._type_of(base.get("devices", ()))
+            if domain is not None and base["intent"] not in ("get_temperature", "get_humidity"):
+                slots.update(domain=SlotValue(domain, ""), plural=SlotValue(True, ""))
+        return [replace(match, intent=str(base["intent"]), slots=slots, source="context")]
+
+    def _type_of(self, ids: Sequence[str]) -> str | None:
+        types = [self.index.type_of(i) for i in ids]
+        return types[0] if types and types[0] is not None else None
+
+    def _undo(self, turn: Turn, match: IntentMatch) -> list[IntentMatch]:
+        undone: list[IntentMatch] = []
+        for command in turn.commands:
+            inverse = INVERSE.get(str(command["intent"]))
+            if inverse is not None:
+                undone.append(_rebuild({**command, "intent": inverse}, match))
+                continue
+            for device in command.get("devices", ()):
+                restored = _restore_state(turn.before.get(device, {}))
+                if restored is not None:
+                    intent, slot, value = restored
+                    undone.append(_explicit(replace(match, intent=intent, slots={slot: SlotValue(value, "")}),
+                                            [device], "that"))
+        return undone
+
+    def answer(self, tokens: Sequence[str], last: Turn, parse: Parser) -> IntentMatch | None:
+        """The pending intent of the last turn's question, when `tokens` answer it; else None."""
+        if last.pending is None:
+            return None
+        pending = IntentMatch(str(last.pending["intent"]),
+                              {k: SlotValue(_restore(k, v), "") for k, v in last.pending["slots"].items()},
+                              " ".join(tokens), 1.0, "context")
+        if last.question == "need-area":
+            area = self._area_in(tokens)
+            if area is None:
+                return None
+            slots = {**pending.slots, "area": SlotValue(area, "")}
+            return replace(pending, slots=slots)
+        chosen = self._choose(tokens, last.candidates)
+        return None if chosen is None else _explicit(pending, chosen, "")
+
+    def _area_in(self, tokens: Sequence[str]) -> str | None:
+        found = {area for words, area in self._areas.items() if _contains(tokens, words)}
+        return found.pop() if len(found) == 1 else None
+
+    def _choose(self, tokens: Sequence[str], candidates: Sequence[str]) -> list[str] | None:
+        words = [t for t in tokens if t not in ANSWER_NOISE]
+        for word in tokens:
+            position = ORDINALS.get(word)
+            if position is not None and -len(candidates) <= position < len(candidates):
+                return [candidates[position]]
+        if set(tokens) & {"both", "all"}:
+            return list(candidates)
+        if not words:
+            return None
+        fitting = [c for c in candidates if all(self._describes(w, c) for w in words)]
+        return fitting if len(fitting) == 1 else None
+
+    def _describes(self, word: str, device: str) -> bool:
+        entity = self.index.entities.get(device)
+        if entity is None:
+            return False
+        vocabulary = {w for n in entity.names for w in tokenize(n, strip_phrases=False)}
+        vocabulary |= self._area_words.get(entity.area or "", set())
+        return any(word == v or (len(word) > 3 and fuzz.ratio(word, v) >= 80) for v in vocabulary)
+
+
+def _contains(tokens: Sequence[str], words: tuple[str, ...]) -> bool:
+    n = len(words)
+    return any(tuple(tokens[i : i + n]) == words for i in range(len(tokens) - n + 1))
+
+
+def _devices(turn: Turn) -> list[str]:
+    return [d for c in turn.commands for d in c.get("devices", ())] or list(turn.device_ids)
+
+
+def _last_acting(history: Sequence[Turn]) -> Turn | None:
+    return next((t for t in reversed(history) if t.commands), None)
+
+
+def _restore(slot: str, value: Any) -> Any:
+    """Slot values come back from plain JSON: device-id lists were tuples."""
+    return tuple(value) if slot in ("name", "devices") and isinstance(value, list) else value
+
+
+def _rebuild(command: Mapping[str, Any], match: IntentMatch) -> IntentMatch:
+    slots = {k: SlotValue(_restore(k, v), "") for k, v in command["slots"].items() if k not in TARGET_SLOTS}
+    rebuilt = IntentMatch(str(command["intent"]), slots, match.text, match.confidence, "context")
+    return _explicit(rebuilt, list(command.get("devices", ())), "that")
+
+
+def _explicit(match: IntentMatch, ids: Sequence[str], what: str) -> IntentMatch:
+    slots = {k: v for k, v in match.slots.items() if k not in TARGET_SLOTS}
+    slots["devices"] = SlotValue(tuple(ids), what)
+    return replace(match, slots=slots, source="context")
+
+
+def _restore_state(state: Mapping[str, Any]) -> tuple[str, str, Any] | None:
+    """The command that puts a device back into a remembered state (the first setting it had)."""
+    if "brightness" in state and state.get("state") == "ON":
+        return "set_brightness", "brightness", round(int(state["brightness"]) * 100 / 254)
+    if "occupied_heating_setpoint" in state:
+        return "set_temperature", "temperature", state["occupied_heating_setpoint"]
+    if "position" in state:
+        return "set_position", "position", state["position"]
+    if "volume" in state:
+        return "set_volume", "volume", state["volume"]
+    if state.get("fan_mode") in ("low", "medium", "high"):
+        return "set_fan_speed", "speed", state["fan_mode"]
+    return None

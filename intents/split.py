@@ -1,0 +1,162 @@
+"""Several commands in one utterance: split at conjunctions, recognise each part, let parts share a verb."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Collection, Sequence
+
+from .document import IntentData, ValueList
+from .model import IntentMatch
+
+Parser = Callable[[Sequence[str]], IntentMatch | None]
+
+# Words that join commands; "and then" and friends are handled as runs of these.
+JOINERS = frozenset({"and", "then", "also", "plus", "afterwards"})
+# "after that" and "and also" are joiners only as a whole; "that" alone is not.
+JOINER_PAIRS = frozenset({("after", "that")})
+# A part without a verb ("... and the bedroom fan") borrows the verb of the part before it.
+CARRIERS: dict[str, tuple[str, ...]] = {
+    "turn_on": ("turn", "on"),
+    "turn_off": ("turn", "off"),
+    "open_cover": ("open",),
+    "close_cover": ("close",),
+    "lock": ("lock",),
+    "unlock": ("unlock",),
+    "media_play": ("play",),
+    "media_pause": ("pause",),
+    "get_temperature": ("what", "is", "the", "temperature", "in"),
+    "get_humidity": ("what", "is", "the", "humidity", "in"),
+}
+MAX_SEGMENTS = 6
+# What a part that is only a target looks like on its own.
+VERBLESS = frozenset({"followup_name", "followup_area"})
+
+
+class CommandSplitter:
+    """Splits token lists into commands; knows the area names and type words of one home."""
+
+    def __init__(
+        self, data: IntentData, area_names: Sequence[tuple[str, ...]], name_words: Collection[str] = ()
+    ) -> None:
+        self._areas = sorted(set(area_names), key=len, reverse=True)
+        self._type_words: set[tuple[str, ...]] = set()
+        for list_name in ("domain", "domains"):
+            spec = data.lists.get(list_name)
+            if isinstance(spec, ValueList):
+                self._type_words.update(v.tokens for v in spec.values)
+        # A part may borrow a verb only if it starts like a target ("the bedroom fan"), never when it has a
+        # verb of its own ("put the lamp on"): a borrowed verb there would do the wrong thing.
+        self._target_starts = {"the", "my", "our", "all", *name_words}
+        self._target_starts.update(w for words in self._areas for w in words[:1])
+        self._target_starts.update(w for words in self._type_words for w in words[:1])
+
+    def joined(self, tokens: Sequence[str], boundaries: Sequence[int] = ()) -> bool:
+        """Whether the tokens look like several commands (joiner words or commas between words)."""
+        return len(_segments(self._share_type_word(list(tokens)), boundaries)) > 1
+
+    def split(
+        self, tokens: Sequence[str], parse: Parser, boundaries: Sequence[int] = ()
+    ) -> tuple[IntentMatch, ...] | None:
+        """Two or more commands when every part is understood; None when it is not a list of commands."""
+        tokens = self._share_type_word(list(tokens))
+        segments = _segments(tokens, boundaries)
+        if not 2 <= len(segments) <= MAX_SEGMENTS:
+            return None
+        cache: dict[tuple[int, int], IntentMatch | None] = {}
+        # Fewest parts first: words like "and" inside a device name keep their part whole.
+        for cuts in _partitions(len(segments)):
+            matches = self._parse_parts(segments, cuts, parse, cache)
+            if matches is not None:
+                return matches
+        return None
+
+    def _parse_parts(
+        self,
+        segments: list[list[str]],
+        cuts: tuple[int, ...],
+        parse: Parser,
+        cache: dict[tuple[int, int], IntentMatch | None],
+    ) -> tuple[IntentMatch, ...] | None:
+        matches: list[IntentMatch] = []
+        bounds = (0, *cuts, len(segments))
+        for start, end in itertools.pairwise(bounds):
+            key = (start, end)
+            if key not in cache:
+                words = [w for segment in segments[start:end] for w in (*segment, "and")][:-1]
+                match = parse(words)
+                # "... and the bedroom fan": a part that names only a target takes the verb before it.
+                verbless = bool(words) and words[0] in self._target_starts
+                if verbless and (match is None or match.intent in VERBLESS) and matches and start > 0:
+                    match = self._borrow_verb(words, matches[-1], parse)
+                cache[key] = match
+            match = cache[key]
+            if match is None:
+                return None
+            matches.append(match)
+        return tuple(matches)
+
+    @staticmethod
+    def _borrow_verb(words: list[str], previous: IntentMatch, parse: Parser) -> IntentMatch | None:
+        carrier = CARRIERS.get(previous.intent)
+        if carrier is None:
+            return None
+        match = parse([*carrier, *words])
+        return match if match is not None and match.intent == previous.intent else None
+
+    def _share_type_word(self, tokens: list[str]) -> list[str]:
+        """ "the kitchen and bedroom lights" → "the kitchen lights and bedroom lights"."""
+        for i, token in enumerate(tokens):
+            if token != "and" or i == 0:
+                continue
+            left_area = self._area_ending_at(tokens, i)
+            right = i + 1 + (tokens[i + 1 : i + 2] == ["the"])
+            right_area = self._area_starting_at(tokens, right)
+            if left_area is None or right_area is None:
+                continue
+            type_word = self._type_word_at(tokens, right + right_area)
+            if type_word is not None:
+                return [*tokens[:i], *type_word, *tokens[i:]]
+        return tokens
+
+    def _area_ending_at(self, tokens: list[str], end: int) -> int | None:
+        for name in self._areas:
+            if tuple(tokens[max(0, end - len(name)) : end]) == name:
+                return len(name)
+        return None
+
+    def _area_starting_at(self, tokens: list[str], start: int) -> int | None:
+        for name in self._areas:
+            if tuple(tokens[start : start + len(name)]) == name:
+                return len(name)
+        return None
+
+    def _type_word_at(self, tokens: list[str], start: int) -> tuple[str, ...] | None:
+        for words in sorted(self._type_words, key=len, reverse=True):
+            if tuple(tokens[start : start + len(words)]) == words:
+                return words
+        return None
+
+
+def _segments(tokens: list[str], boundaries: Sequence[int]) -> list[list[str]]:
+    """Cut at joiner words (dropped) and at the given token boundaries (commas in the text)."""
+    segments: list[list[str]] = [[]]
+    cut_at = set(boundaries)
+    i = 0
+    while i < len(tokens):
+        pair = tuple(tokens[i : i + 2])
+        if pair in JOINER_PAIRS or tokens[i] in JOINERS or i in cut_at:
+            if segments[-1]:
+                segments.append([])
+            skip = 2 if pair in JOINER_PAIRS else (1 if tokens[i] in JOINERS else 0)
+            if skip:
+                i += skip
+                continue
+        segments[-1].append(tokens[i])
+        i += 1
+    return [s for s in segments if s]
+
+
+def _partitions(count: int) -> list[tuple[int, ...]]:
+    """Ways to cut `count` segments into at least two consecutive groups, fewest groups first."""
+    inner = range(1, count)
+    return [cuts for size in range(1, count) for cuts in itertools.combinations(inner, size)]
