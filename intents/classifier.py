@@ -11,13 +11,14 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import onnx
-import onnxruntime as ort
+import onnxruntime as ort  # type: ignore[import-untyped]  # ships no type information
 from onnx import TensorProto, helper, numpy_helper
 
 from .document import IntentData, IntentDef, RangeList, SlotList
@@ -36,17 +37,18 @@ _PLACEHOLDERS = {"name": NAME, "area": AREA}
 
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 4)
-MAX_WORD_FEATURES = 2000
-MAX_CHAR_FEATURES = 3000
+MAX_WORD_FEATURES = 1500
+MAX_CHAR_FEATURES = 2500
 MIN_COUNT = 2  # n-grams seen in fewer training sentences are noise (and bloat the model)
 EPOCHS = 15
-BATCH = 256
-LEARNING_RATE = 0.05
-L2 = 1e-5
+BATCH = 512
+LEARNING_RATE = 0.08
+L2 = 1e-6
 _FEATURIZE_STEPS = 10  # progress steps reported while computing features; one more per epoch
 _OPSET = 17
 _IR_VERSION = 8  # what onnxruntime >= 1.17 (the oldest we support) reads
 _EPSILON = 1e-9
+_FLOAT16_MAX = 65504.0
 
 FloatArray = npt.NDArray[np.float32]
 Tokens = tuple[str, ...]
@@ -209,7 +211,7 @@ def none_sentences(language: str = "en") -> list[Tokens]:
 
 
 def example_tokens(text: str) -> Tokens:
-    """Tokens of example text as the classifier gets them; `<name>`/`<area>` written in it stay placeholders."""
+    """Tokens of text as the classifier gets them; `<name>`, `<area>` and `<num>` written in it are kept."""
     for placeholder, sentinel in _SENTINELS.items():
         text = text.replace(placeholder, f" {sentinel} ")
     text = text.replace(NUM, " 1 ")
@@ -248,9 +250,11 @@ def _vocabulary(sequences: Iterable[Sequence[str]], low: int, high: int, cap: in
     counts: Counter[Tokens] = Counter()
     for sequence in sequences:
         counts.update(set(_ngrams(sequence, low, high)))
+    frequent = [gram for gram, count in counts.items() if count >= MIN_COUNT] or list(counts)
     # Ties are broken by the n-gram itself so the vocabulary (and the model) is reproducible.
-    ranked = sorted((g for g, c in counts.items() if c >= MIN_COUNT), key=lambda g: (-counts[g], g))
-    return sorted(ranked[:cap], key=lambda g: (len(g), g))
+    ranked = sorted(frequent, key=lambda gram: (-counts[gram], gram))[:cap]
+    # An empty pool is not a valid TfIdfVectorizer; a never-seen n-gram stands in for it.
+    return sorted(ranked, key=lambda gram: (len(gram), gram)) or [("\ue0ff",) * low]
 
 
 def _tfidf(name: str, source: str, vocabulary: Sequence[Tokens], low: int, high: int) -> onnx.NodeProto:
@@ -369,19 +373,20 @@ class _Sparse:
 
 
 def _features(session: ort.InferenceSession, examples: Sequence[Example], progress: Progress) -> _Sparse:
-    """Every example's features from the featurizer graph itself: training sees exactly what inference sees."""
+    """Every example's features from the featurizer graph itself, so training sees what inference sees."""
     indptr, indices, values = [0], [np.zeros(0, np.int64)], [np.zeros(0, np.float32)]
-    step = max(1, len(examples) // _FEATURIZE_STEPS)
     columns = 0
-    for i, (tokens, _label) in enumerate(examples):
+    tenth = max(1, len(examples) // _FEATURIZE_STEPS)
+    for i, (tokens, _label) in enumerate(examples, 1):
         row = session.run(["features"], _feed(tokens))[0][0]
         columns = len(row)
         (nonzero,) = np.nonzero(row)
         indices.append(nonzero.astype(np.int64))
         values.append(row[nonzero])
         indptr.append(indptr[-1] + len(nonzero))
-        if (i + 1) % step == 0 and (i + 1) // step < _FEATURIZE_STEPS:
-            progress((i + 1) // step, _FEATURIZE_STEPS + EPOCHS)
+        if i % tenth == 0 and i // tenth < _FEATURIZE_STEPS:
+            progress(i // tenth, _FEATURIZE_STEPS + EPOCHS)
+    progress(_FEATURIZE_STEPS, _FEATURIZE_STEPS + EPOCHS)
     return _Sparse(np.array(indptr), np.concatenate(indices), np.concatenate(values), columns)
 
 
@@ -396,7 +401,7 @@ class _Adam:
 
     @classmethod
     def zeros(cls, *shape: int) -> _Adam:
-        return cls(*(np.zeros(shape, np.float32) for _ in range(3)))
+        return cls(np.zeros(shape, np.float32), np.zeros(shape, np.float32), np.zeros(shape, np.float32))
 
     def step(self, grad: FloatArray, rate: float, beta1: float = 0.9, beta2: float = 0.999) -> None:
         self.t += 1
@@ -436,36 +441,32 @@ def _fit(
     return w.param, b.param
 
 
+@lru_cache(maxsize=8)
 def _recipe(language: str) -> str:
-    """A hash of everything besides the intent data that shapes the model: settings and none sentences."""
-    settings = (
-        FORMAT,
-        WORD_NGRAMS,
-        CHAR_NGRAMS,
-        MAX_WORD_FEATURES,
-        MAX_CHAR_FEATURES,
-        MIN_COUNT,
-        EPOCHS,
-        BATCH,
-        LEARNING_RATE,
-        L2,
-    )
-    digest = hashlib.sha256(repr(settings).encode())
+    """A hash of what shapes the model besides the intent data: settings, extra and none sentences."""
+    settings = (FORMAT, WORD_NGRAMS, CHAR_NGRAMS, MAX_WORD_FEATURES, MAX_CHAR_FEATURES, MIN_COUNT)
+    training = (EPOCHS, BATCH, LEARNING_RATE, L2, _DECORATED)
+    extras = (_EXTRA_TEMPLATES.get(language), _PREFIXES.get(language), _SUFFIXES.get(language))
+    digest = hashlib.sha256(repr((settings, training, extras)).encode())
     digest.update(repr(none_sentences(language)).encode())
     return digest.hexdigest()[:16]
 
 
 def train(data: IntentData, *, progress: Progress | None = None, seed: int = 0) -> bytes:
-    """Train a classifier on `data` and return it as a serialized ONNX model."""
+    """Train a classifier on `data` and return it as a serialized ONNX model (deterministic per seed).
+
+    `progress(done, total)` is called as work completes: ten steps of featurising, then one per epoch.
+    """
     report = progress or (lambda done, total: None)
-    total = _FEATURIZE_STEPS + EPOCHS
-    report(0, total)
+    report(0, _FEATURIZE_STEPS + EPOCHS)
     examples = training_examples(data, seed=seed)
+    if not examples:
+        raise ValueError("no sentences to train the intent classifier on")
     present = {label for _tokens, label in examples}
     labels = [name for name in (*data.intents, NONE) if name in present]
     vocab = _Vocabularies(
-        _vocabulary((t for t, _ in examples), *WORD_NGRAMS, MAX_WORD_FEATURES),
-        _vocabulary((char_sequence(t) for t, _ in examples), *CHAR_NGRAMS, MAX_CHAR_FEATURES),
+        _vocabulary((tokens for tokens, _ in examples), *WORD_NGRAMS, MAX_WORD_FEATURES),
+        _vocabulary((char_sequence(tokens) for tokens, _ in examples), *CHAR_NGRAMS, MAX_CHAR_FEATURES),
     )
     x = _features(_featurizer(vocab), examples, report)
     y = np.array([labels.index(label) for _tokens, label in examples], dtype=np.int64)
@@ -476,7 +477,8 @@ def train(data: IntentData, *, progress: Progress | None = None, seed: int = 0) 
         "format": str(FORMAT),
         "recipe": _recipe(data.language),
     }
-    return _classifier_model(vocab, weights, bias, metadata).SerializeToString()
+    model: bytes = _classifier_model(vocab, weights, bias, metadata).SerializeToString()
+    return model
 
 
 def _classifier_model(
@@ -485,11 +487,18 @@ def _classifier_model(
     """The featurizer followed by the linear layer and softmax: `probabilities` [1, C]."""
     nodes, initializers = _featurizer_nodes(vocab)
     nodes += [
+        # Weights are stored as float16 to halve the file; onnxruntime folds the Cast at load time.
+        helper.make_node("Cast", ["weights16"], ["weights"], to=TensorProto.FLOAT),
         helper.make_node("MatMul", ["features", "weights"], ["scores"]),
         helper.make_node("Add", ["scores", "bias"], ["logits"]),
         helper.make_node("Softmax", ["logits"], ["probabilities"], axis=-1),
     ]
-    initializers += [numpy_helper.from_array(weights, "weights"), numpy_helper.from_array(bias, "bias")]
+    initializers += [
+        numpy_helper.from_array(
+            np.clip(weights, -_FLOAT16_MAX, _FLOAT16_MAX).astype(np.float16), "weights16"
+        ),
+        numpy_helper.from_array(bias, "bias"),
+    ]
     output = helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [1, len(bias)])
     return _model(nodes, initializers, output, metadata)
 
@@ -504,11 +513,13 @@ class IntentClassifier:
         self._session = _session(model)
         meta = self._session.get_modelmeta().custom_metadata_map
         try:
-            self._labels: tuple[str, ...] = tuple(json.loads(meta["labels"]))
-            self._fingerprint = meta["fingerprint"]
-            self._recipe = meta.get("recipe", "")
+            self._labels = tuple(str(label) for label in json.loads(meta["labels"]))
+            self._fingerprint = str(meta["fingerprint"])
         except (KeyError, ValueError, TypeError) as err:
-            raise ValueError(f"not a Hearth intent classifier: {err}") from err
+            raise ValueError(f"not a Hearth intent classifier: {err!r}") from err
+        self._recipe = str(meta.get("recipe", ""))
+        # Nothing said is surely no command; ranked like predict() would rank it.
+        self._silence = [(NONE, 1.0)] + [(label, 0.0) for label in self._labels if label != NONE]
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -526,13 +537,10 @@ class IntentClassifier:
         return self._recipe
 
     def predict(self, tokens: Sequence[str]) -> list[tuple[str, float]]:
-        """Every label with its probability, most probable first; nothing said is `none` for sure."""
+        """Every label with its probability, most probable first; no tokens at all are `none`."""
         if not tokens:
-            return [
-                (label, 1.0 if label == NONE else 0.0)
-                for label in sorted(self._labels, key=lambda x: x != NONE)
-            ]
-        probabilities = self._session.run(["probabilities"], _feed(tokens))[0].reshape(-1).tolist()
+            return list(self._silence)
+        probabilities = self._session.run(["probabilities"], _feed(tokens))[0][0].tolist()
         return sorted(zip(self._labels, probabilities, strict=True), key=lambda item: -item[1])
 
 
@@ -571,7 +579,10 @@ def _write_atomic(path: Path, content: bytes) -> None:
 def load_or_train(
     data: IntentData, cache_dir: Path, *, progress: Progress | None = None
 ) -> tuple[IntentClassifier, bool]:
-    """The classifier for `data` from `cache_dir`, trained and cached when missing or stale; True if trained."""
+    """The classifier for `data`, from `cache_dir` or trained (and cached) when missing or stale.
+
+    The flag is True when the model was trained by this call.
+    """
     path = _cache_path(data, cache_dir)
     cached = _load_cached(path, data)
     if cached is not None:

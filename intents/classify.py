@@ -83,7 +83,10 @@ RELATIVE_TO_SET: Mapping[str, str] = {
     "brightness_up": "set_brightness", "brightness_down": "set_brightness",
     "temperature_up": "set_temperature", "temperature_down": "set_temperature",
     "volume_up": "set_volume", "volume_down": "set_volume",
+    "open_cover": "set_position", "close_cover": "set_position",  # "open them halfway"
 }
+# Device type, then the intent a value word turns "turn on" into, and the list the value comes from.
+VALUE_ON: Mapping[str, tuple[str, str]] = {"fan": ("set_fan_speed", "speed"), "light": ("set_color", "color")}
 AREA_INTENTS = frozenset({"get_temperature", "get_humidity"})
 FALLBACK_PROBABILITY = 0.15  # a runner-up this likely may stand in when the top intent does not fit the device
 # What an action leaves a device as: "did I lock the door?" asks about `locked`.
@@ -92,6 +95,7 @@ ACTION_STATE: Mapping[str, str] = {
     "unlock": "unlocked", "media_play": "playing", "media_pause": "paused",
 }
 STATE_ACTION: Mapping[str, str] = {state: action for action, state in ACTION_STATE.items()}
+DETERMINERS = frozenset({"the", "my", "our", "a", "an", "all", "it", "them", "this", "that", "<name>", "<area>"})
 QUESTION_WORDS = frozenset({"is", "are", "did", "does", "do", "was", "were", "has", "have"})
 ORDER_OPENERS = (("make", "sure"), ("ensure",))
 DEFAULT_DOMAIN: Mapping[str, str] = {
@@ -149,10 +153,12 @@ class ClassifierLayer:
             return Understanding()
         asked, probability = chosen
         intent = _question_or_order(asked, tokens)
-        slots = self._slots(intent, linked, abstract, numbers, implied_state=ACTION_STATE.get(asked))
+        slots = self._slots(intent, linked, abstract, numbers, implied_state=ACTION_STATE.get(asked),
+                            area_domain=AREA_DOMAIN.get(asked))
         if slots is None:
             return Understanding()
         intent = self._percent_intent(intent, slots)
+        intent = self._turn_on_with_value(intent, slots, abstract)
         confidence = probability * min((m.score for m in linked.mentions), default=1.0)
         match = IntentMatch(intent, slots, text, confidence, "classifier")
         if names and names[0].ambiguous:
@@ -170,7 +176,8 @@ class ClassifierLayer:
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         if intent == "none" or probability < self.thresholds.probability:
             return None
-        if numbers and intent in RELATIVE_TO_SET:
+        amount = numbers or any(t in PERCENT_WORDS for t in tokens)
+        if amount and intent in RELATIVE_TO_SET:
             intent = RELATIVE_TO_SET[intent]  # "turn the tv up to 60" sets the volume
         if names and not self._fits(intent, names[0]):
             fitting = [(i, p) for i, p in ranked[1:4] if p >= FALLBACK_PROBABILITY and self._fits(i, names[0])]
@@ -199,7 +206,8 @@ class ClassifierLayer:
         return False
 
     def _slots(
-        self, intent: str, linked: Linked, abstract: list[str], numbers: list[Any], *, implied_state: str | None
+        self, intent: str, linked: Linked, abstract: list[str], numbers: list[Any], *, implied_state: str | None,
+        area_domain: str | None = None,
     ) -> dict[str, SlotValue] | None:
         slots: dict[str, SlotValue] = {}
         if intent == "get_state" and implied_state is not None:
@@ -214,9 +222,11 @@ class ClassifierLayer:
             slots["plural"] = SlotValue(True, "")
         if {"all", "every", "everything"} & set(abstract):
             slots["all"] = SlotValue(True, "")
+        if numbers and intent not in NUMBER_SLOTS and intent != "start_timer":
+            return None  # a number said but not used: something was misunderstood
         if not self._value_slots(intent, abstract, numbers, slots):
             return None
-        return slots if self._has_target(intent, slots, abstract) else None
+        return slots if self._has_target(intent, slots, abstract, area_domain) else None
 
     def _value_slots(self, intent: str, abstract: list[str], numbers: list[Any], slots: dict[str, SlotValue]) -> bool:
         if intent in NUMBER_SLOTS:
@@ -236,45 +246,67 @@ class ClassifierLayer:
             return _duration(abstract, numbers, slots)
         return True
 
-    def _has_target(self, intent: str, slots: dict[str, SlotValue], abstract: list[str]) -> bool:
+    def _has_target(
+        self, intent: str, slots: dict[str, SlotValue], abstract: list[str], area_domain: str | None = None
+    ) -> bool:
         if intent in NO_TARGET or intent in ("start_timer", "get_time", "get_date"):
             return True
         if intent in ("followup_area", "followup_name"):
             return ("area" if intent == "followup_area" else "name") in slots
         if {"name", "domain"} & set(slots):
             return True
-        default = DEFAULT_DOMAIN.get(intent) or AREA_DOMAIN.get(intent)
         if "area" in slots:
-            # A room alone is a target only for readings and the room's own climate; "turn on the bedroom"
-            # would touch everything in it.
-            if default is not None:
-                slots.update(domain=SlotValue(default, ""))
+            # A room alone is a target only for readings and for intents of one narrow device type ("open
+            # the garage" is its door); "turn on the bedroom" would touch everything in it.
+            kind = DEFAULT_DOMAIN.get(intent) or AREA_DOMAIN.get(intent) or area_domain
+            if kind is not None:
+                slots["domain"] = SlotValue(kind, "")
                 return True
             return intent in AREA_INTENTS
         if PRONOUNS & set(abstract):
             slots["ref"] = SlotValue(True, "")
             return True
+        default = DEFAULT_DOMAIN.get(intent)
         if default is None:
-            return False  # "turn on" with no device: not for a classifier to guess
+            return False  # "lock the car", "turn on": no device of this home was named; never guess one
         slots.update(domain=SlotValue(default, ""), plural=SlotValue(True, ""))
         return True
 
     def _list_slot(self, words: list[str], list_name: str, slot: str, slots: dict[str, SlotValue]) -> bool:
+        """Fill `slot` from the first place the words say a value of the list (longest value there)."""
         spec = self._lists.get(list_name)
         if not isinstance(spec, ValueList):
             return False
-        for value in sorted(spec.values, key=lambda v: len(v.tokens), reverse=True):
-            n = len(value.tokens)
-            if any(tuple(words[i : i + n]) == value.tokens for i in range(len(words) - n + 1)):
-                slots[slot] = SlotValue(value.out, value.text)
-                return True
+        values = sorted(spec.values, key=lambda v: len(v.tokens), reverse=True)
+        for i in range(len(words)):
+            if list_name in ("domain", "domains") and words[i + 1 : i + 2] and words[i + 1] in DETERMINERS:
+                continue  # "switch the telly off", "lock the car": a type word used as the verb
+            for value in values:
+                if tuple(words[i : i + len(value.tokens)]) == value.tokens:
+                    slots[slot] = SlotValue(value.out, value.text)
+                    return True
         return False
+
+    def _turn_on_with_value(self, intent: str, slots: dict[str, SlotValue], words: list[str]) -> str:
+        """ "Fan on high", "the lamp on in red": turning on with a setting means setting it."""
+        if intent != "turn_on":
+            return intent
+        types = self._target_types(slots)
+        for kind, (value_intent, list_name) in VALUE_ON.items():
+            if kind in types and self._list_slot(words, list_name, list_name, slots):
+                return value_intent
+        return intent
+
+    def _target_types(self, slots: dict[str, SlotValue]) -> set[str | None]:
+        if "name" in slots:
+            return {self.index.type_of(i) for i in slots["name"].value}
+        return {str(slots["domain"].value)} if "domain" in slots else set()
 
     def _percent_intent(self, intent: str, slots: dict[str, SlotValue]) -> str:
         """ "Set the blinds to 40 percent" is a position, on a speaker a volume: follow the device's type."""
-        if intent not in NUMBER_SLOTS or "name" not in slots:
+        if intent not in NUMBER_SLOTS or not {"name", "domain"} & slots.keys():
             return intent
-        types = {self.index.type_of(i) for i in slots["name"].value}
+        types = self._target_types(slots)
         wanted = {PERCENT_BY_TYPE.get(t or "") for t in types}
         if len(wanted) != 1 or None in wanted:
             return intent

@@ -39,6 +39,9 @@ DEFAULT_DOMAIN: Mapping[str, str] = {
     "volume_down": "media_player",
 }
 TARGET_SLOTS = frozenset({"name", "area", "domain", "all", "plural", "ref", "devices"})
+# Intents about no device at all: a pronoun in them ("what time is it") refers to nothing.
+DEVICELESS = frozenset({"get_time", "get_date", "nevermind", "capabilities", "start_timer", "cancel_timer",
+                        "timer_status", "repeat", "undo"})
 PRONOUNS = frozenset({"it", "them", "that", "those", "this", "these", "they"})
 ANSWER_NOISE = frozenset({"the", "one", "ones", "a", "an", "i", "mean", "meant", "please", "in", "on", "of",
                           "yes", "no", "that", "thing", "light", "device"})
@@ -56,12 +59,17 @@ class FollowUps:
         self._areas = {tuple(tokenize(n, strip_phrases=False)): a.id for a in areas for n in a.names}
 
     def resolve(self, found: Understanding, history: Sequence[Turn], client_area: str | None) -> Understanding:
-        """Replace context-dependent matches by concrete ones; a question when the context cannot tell."""
+        """Replace context-dependent matches by concrete ones; a question when the context cannot tell.
+
+        Earlier commands of the same utterance count as the most recent context: "turn on the tv and set
+        the volume to 20" sets the tv's volume.
+        """
         from .understand import Understanding
 
         resolved: list[IntentMatch] = []
         for match in found.matches:
-            concrete = self._resolve_one(match, history)
+            recent = [*history, *(_as_turn(m) for m in resolved)]
+            concrete = self._resolve_one(self._inherit_area(match, resolved), recent)
             if concrete is None:
                 return Understanding(question="no-context", pending=match, layer="context")
             resolved.extend(concrete)
@@ -79,21 +87,28 @@ class FollowUps:
             return [] if last is None else self._undo(last, match)
         if match.intent in ("followup_area", "followup_name"):
             return self._follow(match, history)
-        if "ref" in match.slots or self._pronoun_only(match):
+        if match.intent in DEVICELESS:
+            return [match]
+        if "ref" in match.slots or self._pronoun(match):
             return self._refer(match, history)
+        if _implicit(match):
+            # "set the volume to 20", "a bit louder": the device just talked about, else the room's.
+            return self._refer(match, history, required=False)
         return [match]
 
-    def _pronoun_only(self, match: IntentMatch) -> bool:
-        words = set(match.text.lower().split())
-        said_target = any(k in match.slots and match.slots[k].text for k in ("name", "area"))
-        return bool(words & PRONOUNS) and not said_target and match.intent in DEFAULT_DOMAIN
+    @staticmethod
+    def _pronoun(match: IntentMatch) -> bool:
+        said_target = any(k in match.slots and match.slots[k].text for k in ("name", "area", "devices"))
+        return not said_target and bool(set(match.text.lower().split()) & PRONOUNS)
 
-    def _refer(self, match: IntentMatch, history: Sequence[Turn]) -> list[IntentMatch] | None:
+    def _refer(self, match: IntentMatch, history: Sequence[Turn], *, required: bool = True) -> list[IntentMatch] | None:
         allowed = self.types(match.intent)
         for turn in reversed(history):
             ids = [i for i in _devices(turn) if allowed is None or self.index.type_of(i) in allowed]
             if ids:
                 return [_explicit(match, ids, "that")]
+        if not required:
+            return [match]
         domain = DEFAULT_DOMAIN.get(match.intent)
         if domain is None:
             return None
@@ -107,14 +122,39 @@ class FollowUps:
             return None
         base = last.commands[0] if last.commands else {"intent": last.intent, "slots": last.slots, "devices": []}
         slots = {k: SlotValue(_restore(k, v), "") for k, v in base["slots"].items() if k not in TARGET_SLOTS}
-        if match.intent == "followup_name":
+        if match.intent == "followup_name" and "name" in match.slots:
             slots["name"] = match.slots["name"]
+        elif match.intent == "followup_name":
+            # "and the fan": that kind of device where the last ones were.
+            slots["domain"] = match.slots["domain"]
+            area = self._area_of(base.get("devices", ()))
+            if area is not None:
+                slots["area"] = SlotValue(area, "")
         else:
             slots["area"] = match.slots["area"]
             domain = base["slots"].get("domain") or self._type_of(base.get("devices", ()))
             if domain is not None and base["intent"] not in ("get_temperature", "get_humidity"):
                 slots.update(domain=SlotValue(domain, ""), plural=SlotValue(True, ""))
         return [replace(match, intent=str(base["intent"]), slots=slots, source="context")]
+
+    def _inherit_area(self, match: IntentMatch, earlier: Sequence[IntentMatch]) -> IntentMatch:
+        """ "Set the bedroom light to 10 percent and close the shutters": the shutters of that room."""
+        if not earlier or "domain" not in match.slots or {"area", "name", "devices", "all"} & match.slots.keys():
+            return match
+        if not match.slots["domain"].text:
+            return match
+        previous = earlier[-1].slots
+        area = previous["area"].value if "area" in previous else None
+        ids = previous["devices"].value if "devices" in previous else previous.get("name", SlotValue((), "")).value
+        area = area or self._area_of(ids)
+        if area is None:
+            return match
+        return replace(match, slots={**match.slots, "area": SlotValue(area, "")})
+
+    def _area_of(self, ids: Sequence[str]) -> str | None:
+        areas = {self.index.area_of(i) for i in ids}
+        area = areas.pop() if len(areas) == 1 else None
+        return area
 
     def _type_of(self, ids: Sequence[str]) -> str | None:
         types = [self.index.type_of(i) for i in ids]
@@ -175,6 +215,18 @@ class FollowUps:
         vocabulary = {w for n in entity.names for w in tokenize(n, strip_phrases=False)}
         vocabulary |= self._area_words.get(entity.area or "", set())
         return any(word == v or (len(word) > 3 and fuzz.ratio(word, v) >= 80) for v in vocabulary)
+
+
+def _implicit(match: IntentMatch) -> bool:
+    """Whether the target was not said at all (only fixed slots of the sentence chose it)."""
+    return not any(match.slots[k].text for k in ("name", "area", "domain", "devices") if k in match.slots)
+
+
+def _as_turn(match: IntentMatch) -> Turn:
+    """An earlier command of the same utterance, seen as context for the later ones."""
+    ids = match.slots["devices"].value if "devices" in match.slots else match.slots.get("name", SlotValue((), "")).value
+    command = {"intent": match.intent, "slots": {}, "devices": list(ids)}
+    return Turn(match.text, match.intent, {}, tuple(ids), "", 0.0, True, commands=(command,) if ids else ())
 
 
 def _contains(tokens: Sequence[str], words: tuple[str, ...]) -> bool:

@@ -19,10 +19,30 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("could", "you"),
     ("would", "you"),
     ("will", "you"),
+    # Discourse markers that open a turn without meaning anything for the command.
+    ("hey",),
+    ("oops",),
+    ("no", "wait"),
+    ("wait",),
+    ("actually",),
+    ("ok",),
+    ("okay",),
+    ("alright",),
+    ("so",),
+    ("well",),
+    ("thanks",),
+    ("thank", "you"),
 )
 
 # Phrases dropped only at the very end of an utterance.
-TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (("thank", "you"), ("thanks",))
+TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("thank", "you"),
+    ("thanks",),
+    ("right", "now"),
+    ("at", "the", "moment"),
+    ("instead",),
+    ("for", "me"),
+)
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")

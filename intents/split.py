@@ -24,6 +24,12 @@ CARRIERS: dict[str, tuple[str, ...]] = {
     "unlock": ("unlock",),
     "media_play": ("play",),
     "media_pause": ("pause",),
+    "set_brightness": ("set",),
+    "set_temperature": ("set",),
+    "set_volume": ("set",),
+    "set_fan_speed": ("set",),
+    "set_color": ("set",),
+    "set_position": ("set",),
     "get_temperature": ("what", "is", "the", "temperature", "in"),
     "get_humidity": ("what", "is", "the", "humidity", "in"),
 }
@@ -55,9 +61,13 @@ class CommandSplitter:
         return len(_segments(self._share_type_word(list(tokens)), boundaries)) > 1
 
     def split(
-        self, tokens: Sequence[str], parse: Parser, boundaries: Sequence[int] = ()
+        self, tokens: Sequence[str], parse: Parser, boundaries: Sequence[int] = (), *, strict: Parser | None = None
     ) -> tuple[IntentMatch, ...] | None:
-        """Two or more commands when every part is understood; None when it is not a list of commands."""
+        """Two or more commands when every part is understood; None when it is not a list of commands.
+
+        `strict` parses parts that keep a joiner inside ("salt and pepper lamp"): only an exact reading
+        may hold two segments together, or a loose one would swallow a second command.
+        """
         tokens = self._share_type_word(list(tokens))
         segments = _segments(tokens, boundaries)
         if not 2 <= len(segments) <= MAX_SEGMENTS:
@@ -65,7 +75,7 @@ class CommandSplitter:
         cache: dict[tuple[int, int], IntentMatch | None] = {}
         # Fewest parts first: words like "and" inside a device name keep their part whole.
         for cuts in _partitions(len(segments)):
-            matches = self._parse_parts(segments, cuts, parse, cache)
+            matches = self._parse_parts(segments, cuts, parse, strict or parse, cache)
             if matches is not None:
                 return matches
         return None
@@ -75,6 +85,7 @@ class CommandSplitter:
         segments: list[list[str]],
         cuts: tuple[int, ...],
         parse: Parser,
+        strict: Parser,
         cache: dict[tuple[int, int], IntentMatch | None],
     ) -> tuple[IntentMatch, ...] | None:
         matches: list[IntentMatch] = []
@@ -83,7 +94,7 @@ class CommandSplitter:
             key = (start, end)
             if key not in cache:
                 words = [w for segment in segments[start:end] for w in (*segment, "and")][:-1]
-                match = parse(words)
+                match = (parse if end - start == 1 else strict)(words)
                 # "... and the bedroom fan": a part that names only a target takes the verb before it.
                 verbless = bool(words) and words[0] in self._target_starts
                 if verbless and (match is None or match.intent in VERBLESS) and matches and start > 0:
@@ -100,8 +111,16 @@ class CommandSplitter:
         carrier = CARRIERS.get(previous.intent)
         if carrier is None:
             return None
-        match = parse([*carrier, *words])
-        return match if match is not None and match.intent == previous.intent else None
+        tries = [[*carrier, *words]]
+        domain = previous.slots.get("domain")
+        if domain is not None and domain.text:
+            # "turn off the lights in the kitchen and the hallway": the hallway's lights.
+            tries.append([*carrier, *words, *domain.text.split()])
+        for attempt in tries:
+            match = parse(attempt)
+            if match is not None and match.intent == previous.intent:
+                return match
+        return None
 
     def _share_type_word(self, tokens: list[str]) -> list[str]:
         """ "the kitchen and bedroom lights" → "the kitchen lights and bedroom lights"."""

@@ -156,11 +156,13 @@ def _by_domain(
     if everywhere:
         ids = _kind_of(index, index.of_type(device_type, anywhere=True), domain)
         return Targets(ids, what=f"all the {words}") if ids else _none(words)
+    only = _kind_of(index, index.of_type(device_type, anywhere=True), domain)
     if client_area is None:
-        return Targets(problem=NEED_AREA, what=words)
+        # "Lock the door" from a phone: with a single lock in the home there is nothing to ask.
+        return Targets(only, what=f"the {words}") if len(only) == 1 else Targets(problem=NEED_AREA, what=words)
     ids = _kind_of(index, index.of_type(device_type, client_area), domain)
     if not ids:
-        return _none(f"{words} here")
+        return Targets(only, what=f"the {words}") if len(only) == 1 else _none(f"{words} here")
     if len(ids) > 1 and not plural:
         # "the light" in a room with several: ask rather than pick one.
         return Targets(problem=AMBIGUOUS, candidates=ids, what=f"the {words}")

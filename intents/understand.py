@@ -128,7 +128,7 @@ class Understander:
                 fuzzy = replace(match, confidence=corrected.confidence, source="fuzzy")
                 return Understanding((fuzzy,), layer="fuzzy", corrected=corrected.changes)
         boundaries = comma_boundaries(text, len(tokens))
-        parts = self.splitter.split(corrected.tokens, self._single_tokens, boundaries)
+        parts = self.splitter.split(corrected.tokens, self._single_tokens, boundaries, strict=self._exact_tokens)
         if parts is not None:
             return Understanding(parts, layer="split", corrected=corrected.changes)
         if self.splitter.joined(corrected.tokens, boundaries):
@@ -139,16 +139,22 @@ class Understander:
             return self.classifier.classify(tokens, text)
         return Understanding()
 
-    def _single_tokens(self, tokens: Sequence[str]) -> IntentMatch | None:
-        """One command from tokens with the cheap layers (used for split parts and answers)."""
+    def _exact_tokens(self, tokens: Sequence[str]) -> IntentMatch | None:
+        """One command from tokens, templates only (exact or spell-corrected)."""
         match = self.recognizer.recognize_tokens(tokens)
         if match is not None:
             return match
         corrected = self.speller.correct(tokens)
-        if corrected.changes:
-            match = self.recognizer.recognize_tokens(corrected.tokens)
-            if match is not None:
-                return replace(match, confidence=corrected.confidence, source="fuzzy")
+        if not corrected.changes:
+            return None
+        match = self.recognizer.recognize_tokens(corrected.tokens)
+        return None if match is None else replace(match, confidence=corrected.confidence, source="fuzzy")
+
+    def _single_tokens(self, tokens: Sequence[str]) -> IntentMatch | None:
+        """One command from tokens with every context-free layer (used for split parts and answers)."""
+        match = self._exact_tokens(tokens)
+        if match is not None:
+            return match
         if self.classifier is not None:
             found = self.classifier.classify(list(tokens), " ".join(tokens))
             if len(found.matches) == 1:
