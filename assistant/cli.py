@@ -209,7 +209,9 @@ def _train(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     started = time.perf_counter()
-    layer, _trained = load_classifier(config, progress=progress_bar("training the intent classifier"), force=True)
+    layer, _trained = load_classifier(
+        config, progress=progress_bar("training the intent classifier"), force=True
+    )
     labels = len(layer.classifier.labels)
     print(f"Trained the intent classifier ({labels} classes) in {time.perf_counter() - started:.1f} s")
     return 0

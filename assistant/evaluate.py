@@ -32,8 +32,17 @@ from .pipeline import Pipeline, RunRequest, Speaker
 from .understanding import DEVICELESS_INTENTS, target_types
 
 VERDICTS = ("exact", "wrong", "declined")
-VALUE_SLOTS = ("brightness", "position", "volume", "temperature", "color", "speed", "state", "duration",
-               "timer_name")
+VALUE_SLOTS = (
+    "brightness",
+    "position",
+    "volume",
+    "temperature",
+    "color",
+    "speed",
+    "state",
+    "duration",
+    "timer_name",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +113,9 @@ def load_suite(folder: Path) -> list[Case]:
             conversation += 1
             area = talk.get("area", default_area)
             for turn in talk["turns"]:
-                cases.append(Case(category, str(turn["text"]), turn.get("area", area), turn["expect"], conversation))
+                cases.append(
+                    Case(category, str(turn["text"]), turn.get("area", area), turn["expect"], conversation)
+                )
     return cases
 
 
@@ -128,11 +139,21 @@ class DryRunDevices:
         except CommandError as err:
             return ActionResult(spec.id, command.action, "", "", False, err.code, err.message)
         for publish in publishes:
-            for report in handle_command(spec, self._states[spec.id], publish.topic, publish.payload.encode()):
+            for report in handle_command(
+                spec, self._states[spec.id], publish.topic, publish.payload.encode()
+            ):
                 self.registry.apply(report.topic, report.payload.encode())
         first = publishes[0]
-        return ActionResult(spec.id, command.action, first.topic, first.payload, True, None, "dry run",
-                            dict(self.registry.state(spec.id)))
+        return ActionResult(
+            spec.id,
+            command.action,
+            first.topic,
+            first.payload,
+            True,
+            None,
+            "dry run",
+            dict(self.registry.state(spec.id)),
+        )
 
 
 async def evaluate(config: HearthConfig, pipeline: Pipeline, cases: Iterable[Case]) -> Report:
@@ -149,22 +170,29 @@ async def evaluate(config: HearthConfig, pipeline: Pipeline, cases: Iterable[Cas
         elapsed = (time.perf_counter() - started) * 1000
         verdict, got = grade(case.expect, understanding, _targets(pipeline, understanding, case.area))
         report.outcomes.append(Outcome(case, verdict, got, understanding.layer, elapsed))
-        await pipeline.run(RunRequest(id=f"e{number}", text=case.text), Speaker("eval", case.area), window,
-                           lambda _event: None)
+        await pipeline.run(
+            RunRequest(id=f"e{number}", text=case.text),
+            Speaker("eval", case.area),
+            window,
+            lambda _event: None,
+        )
     return report
 
 
 def _targets(pipeline: Pipeline, understanding: Understanding, area: str | None) -> list[Targets]:
     return [
-        Targets() if m.intent in DEVICELESS_INTENTS else resolve_targets(m, pipeline.index, area,
-                                                                         types=target_types(m.intent))
+        Targets()
+        if m.intent in DEVICELESS_INTENTS
+        else resolve_targets(m, pipeline.index, area, types=target_types(m.intent))
         for m in understanding.matches
     ]
 
 
 def grade(expect: Any, understanding: Understanding, targets: list[Targets]) -> tuple[str, str]:
     """(verdict, what was understood): exact, wrong (would do or say something else) or declined."""
-    asked = understanding.question is not None or any(t.problem in ("ambiguous", "need-area") for t in targets)
+    asked = understanding.question is not None or any(
+        t.problem in ("ambiguous", "need-area") for t in targets
+    )
     got = _describe(understanding, targets)
     if expect == "none":
         silent = not understanding.matches or asked or all(t.problem == "no-device" for t in targets)
@@ -181,8 +209,11 @@ def grade(expect: Any, understanding: Understanding, targets: list[Targets]) -> 
 
 
 def _command(match: IntentMatch, targets: Targets) -> dict[str, Any]:
-    slots = {k: (v.value.get("name") if isinstance(v.value, Mapping) else v.value)
-             for k, v in match.slots.items() if k in VALUE_SLOTS}
+    slots = {
+        k: (v.value.get("name") if isinstance(v.value, Mapping) else v.value)
+        for k, v in match.slots.items()
+        if k in VALUE_SLOTS
+    }
     return {"intent": match.intent, "targets": list(targets.ids), "slots": slots}
 
 
@@ -191,7 +222,11 @@ def _merge(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
     merged: list[dict[str, Any]] = []
     for command in commands:
         last = merged[-1] if merged else None
-        if last is not None and last["intent"] == command["intent"] and last.get("slots") == command.get("slots"):
+        if (
+            last is not None
+            and last["intent"] == command["intent"]
+            and last.get("slots") == command.get("slots")
+        ):
             last["targets"] = [*last.get("targets", []), *command.get("targets", [])]
         else:
             merged.append({**command, "targets": list(command.get("targets", []))})
@@ -230,11 +265,16 @@ def print_report(report: Report, *, show_misses: int = 0) -> None:
     """Accuracy per category and latency per layer, as tables."""
     print(f"{'category':<16} {'n':>4} {'exact %':>8} {'wrong %':>8} {'declined %':>10}")
     for category, row in sorted(report.by_category().items()):
-        print(f"{category:<16} {int(row['n']):>4} {row['exact']:>8.1f} {row['wrong']:>8.1f} {row['declined']:>10.1f}")
+        print(
+            f"{category:<16} {int(row['n']):>4} {row['exact']:>8.1f} {row['wrong']:>8.1f} "
+            f"{row['declined']:>10.1f}"
+        )
     print(f"\n{'layer':<12} {'n':>5} {'p50 ms':>8} {'p99 ms':>8}")
     for layer, (count, p50, p99) in report.latency_by_layer().items():
         print(f"{layer:<12} {count:>5} {p50:>8.3f} {p99:>8.3f}")
     misses = [o for o in report.outcomes if o.verdict != "exact"][:show_misses]
     for outcome in misses:
-        print(f"  {outcome.verdict:<8} [{outcome.case.category}] {outcome.case.text!r} "
-              f"(area {outcome.case.area}) expected {outcome.case.expect} got {outcome.got}")
+        print(
+            f"  {outcome.verdict:<8} [{outcome.case.category}] {outcome.case.text!r} "
+            f"(area {outcome.case.area}) expected {outcome.case.expect} got {outcome.got}"
+        )

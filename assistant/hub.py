@@ -140,8 +140,9 @@ class Hub:
         self.timers = TimerService(self.config.intents, self._notify)
         self.timers.start()
         understander = build_understander(self.config, classifier)
-        self.pipeline = Pipeline(self.config, self.registry, self.devices, understander=understander,
-                                 timers=self.timers)
+        self.pipeline = Pipeline(
+            self.config, self.registry, self.devices, understander=understander, timers=self.timers
+        )
         hub_cfg = self.config.hub
         self._server = await serve(
             self._handle,
@@ -264,7 +265,9 @@ class Hub:
         identity = session.protocol.identity
         assert self.pipeline is not None and identity is not None
         try:
-            await self.pipeline.run(request, Speaker(identity.client, identity.area), session.context, session.send)
+            await self.pipeline.run(
+                request, Speaker(identity.client, identity.area), session.context, session.send
+            )
         except asyncio.CancelledError:
             # The pipeline already sent run-end; nothing else to do but stop.
             raise

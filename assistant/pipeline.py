@@ -131,7 +131,11 @@ def entity_names(config: HearthConfig) -> tuple[list[EntityName], list[AreaName]
 
 
 def load_classifier(
-    config: HearthConfig, cache_dir: Path | None = None, *, progress: Progress | None = None, force: bool = False
+    config: HearthConfig,
+    cache_dir: Path | None = None,
+    *,
+    progress: Progress | None = None,
+    force: bool = False,
 ) -> tuple[ClassifierLayer, bool]:
     """The classifier layer for a config: the cached model when the templates are unchanged, else trained."""
     directory = cache_dir or default_cache_dir()
@@ -141,7 +145,9 @@ def load_classifier(
     classifier, trained = load_or_train(config.intents, directory, progress=progress)
     entities, areas = entity_names(config)
     linker = EntityLinker(entities, areas, vocabulary=template_words(config.intents))
-    layer = ClassifierLayer(classifier, linker, config.intents, EntityIndex(entities), intent_types=target_types)
+    layer = ClassifierLayer(
+        classifier, linker, config.intents, EntityIndex(entities), intent_types=target_types
+    )
     return layer, trained
 
 
@@ -194,7 +200,13 @@ class Pipeline:
         return turn
 
     async def _text_run(
-        self, request: RunRequest, text: str, speaker: Speaker, context: ContextWindow, state: _RunState, emit: Emit
+        self,
+        request: RunRequest,
+        text: str,
+        speaker: Speaker,
+        context: ContextWindow,
+        state: _RunState,
+        emit: Emit,
     ) -> None:
         with state.stage(Stage.INTENT):
             understanding = self.understander.understand(text, context.recent(self.clock()), speaker.area)
@@ -222,16 +234,29 @@ class Pipeline:
                 emit(_action_event(request.id, result))
         self._answer(request.id, plans, results, state, emit)
 
-    def _plan(self, run_id: str, match: IntentMatch, speaker: Speaker, emit: Emit) -> tuple[IntentMatch, Plan]:
-        emit(IntentEvent(id=run_id, name=match.intent, slots=_slot_values(match), confidence=match.confidence,
-                         source=match.source))
+    def _plan(
+        self, run_id: str, match: IntentMatch, speaker: Speaker, emit: Emit
+    ) -> tuple[IntentMatch, Plan]:
+        emit(
+            IntentEvent(
+                id=run_id,
+                name=match.intent,
+                slots=_slot_values(match),
+                confidence=match.confidence,
+                source=match.source,
+            )
+        )
         if match.intent in TIMER_INTENTS and self.timers is not None:
             return match, Plan(reply=self.timers.handle(match, speaker.client, self.config.intents))
         targets = resolve_targets(match, self.index, speaker.area, types=target_types(match.intent))
         return match, plan_commands(match, targets, self.registry, self.config.intents, self.clock())
 
     def _answer(
-        self, run_id: str, plans: list[tuple[IntentMatch, Plan]], results: list[ActionResult], state: _RunState,
+        self,
+        run_id: str,
+        plans: list[tuple[IntentMatch, Plan]],
+        results: list[ActionResult],
+        state: _RunState,
         emit: Emit,
     ) -> None:
         sentences: list[str] = []
@@ -246,8 +271,13 @@ class Pipeline:
                 done = [r.device_id for r in mine if r.ok]
                 acted += done
                 if done:
-                    state.commands.append({"intent": match.intent, "slots": _slot_values(match, values_only=True),
-                                           "devices": done})
+                    state.commands.append(
+                        {
+                            "intent": match.intent,
+                            "slots": _slot_values(match, values_only=True),
+                            "devices": done,
+                        }
+                    )
             elif plan.question is not None:
                 state.ask(plan.question, plan.candidates, match)
                 sentence = plan.reply
@@ -278,11 +308,15 @@ class Pipeline:
         failures: dict[str, list[str]] = {}
         for result in results:
             if not result.ok:
-                failures.setdefault(result.code or "device-error", []).append(names.get(result.device_id, "?"))
+                failures.setdefault(result.code or "device-error", []).append(
+                    names.get(result.device_id, "?")
+                )
         errors = []
         for code, failed in failures.items():
             listed = join_names(failed)
-            text = self._error_text(FAILURE_OUTCOMES.get(code, "failed"), {"targets": listed, "target": listed})
+            text = self._error_text(
+                FAILURE_OUTCOMES.get(code, "failed"), {"targets": listed, "target": listed}
+            )
             sentences.append(text)
             errors.append((code, text))
         return " ".join(_sentence_case(s) for s in sentences), errors

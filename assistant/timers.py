@@ -26,8 +26,13 @@ def label(timer: Timer | None, name: str | None = None) -> str:
 
 def timer_event(timer: Timer, state: str, now: float) -> TimerEvent:
     """The wire event for a timer's change."""
-    return TimerEvent(timer=timer.id, name=timer.name, state=state, duration=timer.duration,
-                      remaining=round(timer.remaining(now), 1))
+    return TimerEvent(
+        timer=timer.id,
+        name=timer.name,
+        state=state,
+        duration=timer.duration,
+        remaining=round(timer.remaining(now), 1),
+    )
 
 
 class TimerService:

@@ -133,8 +133,10 @@ def _relative_plan(
     action, slot, step, low, high = RELATIVE[match.intent]
     specs = tuple(s for s in (registry.device(i) for i in targets.ids) if s.supports(action))
     if not specs:
-        return Plan(reply=render(response_template(data, "_errors", "unsupported"), {"target": targets.what}),
-                    code="action-unsupported")
+        return Plan(
+            reply=render(response_template(data, "_errors", "unsupported"), {"target": targets.what}),
+            code="action-unsupported",
+        )
     commands = []
     for spec in specs:
         new = min(high, max(low, _current(slot, registry.state(spec.id)) + step))

@@ -138,6 +138,7 @@ _EXTRA_TEMPLATES: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "get_state": (
             "did (i|we|you|someone|somebody) leave <target> {state}",
             "(check|tell me) (if|whether) <target> (is|are) {state}",
+            "(is|are) <target> (turned|switched) {state}",
         ),
         "set_temperature": ("i (want|need|would like) <the> {area} (at|to be) {temperature} <degrees>",),
         "set_color": ("i (want|need|would like) <target> [in] {color}",),
@@ -233,7 +234,7 @@ def training_examples(data: IntentData, *, per_intent: int = 300, seed: int = 0)
     said = {tokens for tokens, _label in examples}
     nones = [tokens for tokens in none_sentences(data.language) if tokens not in said]
     examples += [(_decorate(tokens, data.language, rng), NONE) for tokens in nones]
-    return examples
+    return list(dict.fromkeys(examples))  # a decorated sentence can equal another one
 
 
 # ---------------------------------------------------------------------------------------------- features

@@ -7,13 +7,14 @@ silent (or asks "did you mean …?") so nothing wrong is done.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .classifier import IntentClassifier
 from .document import IntentData, RangeList, ValueList
-from .followup import IntentTypes
+from .followup import IntentTypes, refers
 from .linker import EntityLinker, Linked, Mention
 from .model import IntentMatch, SlotValue
 from .numbers import parse_number
@@ -29,9 +30,25 @@ _ON = frozenset({"on", "start", "activate", "enable", "resume"})
 _OFF = frozenset({"off", "kill", "stop", "deactivate", "disable", "out"})
 _OPEN = frozenset({"open", "raise", "lift", "opened"})
 _CLOSE = frozenset({"close", "shut", "lower", "closed"})
-_UP = frozenset({"up", "brighter", "brighten", "increase", "raise", "lighter", "warmer", "hotter", "louder", "more"})
-_DOWN = frozenset({"down", "dim", "dimmer", "darker", "decrease", "lower", "reduce", "cooler", "colder", "quieter",
-                   "softer", "less"})
+_UP = frozenset(
+    {"up", "brighter", "brighten", "increase", "raise", "lighter", "warmer", "hotter", "louder", "more"}
+)
+_DOWN = frozenset(
+    {
+        "down",
+        "dim",
+        "dimmer",
+        "darker",
+        "decrease",
+        "lower",
+        "reduce",
+        "cooler",
+        "colder",
+        "quieter",
+        "softer",
+        "less",
+    }
+)
 # (words that say this intent, words that say its opposite): a match is refused when only the opposite was
 # said; for turn_on/turn_off the intent's own word must be there too.
 POLARITY: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -49,24 +66,45 @@ POLARITY: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     "temperature_down": (_DOWN | {"hot"}, _UP | {"cold", "chilly", "freezing"}),
     "volume_up": (_UP, _DOWN),
     "volume_down": (_DOWN, _UP),
-    "start_timer": (frozenset({"set", "start", "create", "make", "add", "put"}),
-                    frozenset({"cancel", "stop", "delete", "remove", "clear", "end", "kill"})),
-    "cancel_timer": (frozenset({"cancel", "stop", "delete", "remove", "clear", "end", "kill", "rid"}),
-                     frozenset({"set", "start", "create", "add"})),
+    "start_timer": (
+        frozenset({"set", "start", "create", "make", "add", "put"}),
+        frozenset({"cancel", "stop", "delete", "remove", "clear", "end", "kill"}),
+    ),
+    "cancel_timer": (
+        frozenset({"cancel", "stop", "delete", "remove", "clear", "end", "kill", "rid"}),
+        frozenset({"set", "start", "create", "add"}),
+    ),
 }
 # Two-word verbs that say on or off without the word itself.
 PHRASAL: Mapping[tuple[str, str], str] = {
-    ("power", "down"): "off", ("shut", "down"): "off", ("switch", "down"): "off",
-    ("power", "up"): "on", ("fire", "up"): "on", ("start", "up"): "on", ("switch", "up"): "on",
+    ("power", "down"): "off",
+    ("shut", "down"): "off",
+    ("switch", "down"): "off",
+    ("power", "up"): "on",
+    ("fire", "up"): "on",
+    ("start", "up"): "on",
+    ("switch", "up"): "on",
 }
 # A room alone names the device for intents of one narrow type ("open the garage" is its door).
 AREA_DOMAIN: Mapping[str, str] = {
-    "open_cover": "cover", "close_cover": "cover", "set_position": "cover", "lock": "lock", "unlock": "lock",
-    "set_fan_speed": "fan", "set_temperature": "climate",
+    "open_cover": "cover",
+    "close_cover": "cover",
+    "set_position": "cover",
+    "lock": "lock",
+    "unlock": "lock",
+    "set_fan_speed": "fan",
+    "set_temperature": "climate",
 }
 # Words that stand for a percentage.
-PERCENT_WORDS: Mapping[str, int] = {"half": 50, "halfway": 50, "quarter": 25, "full": 100, "fully": 100,
-                                    "max": 100, "maximum": 100}
+PERCENT_WORDS: Mapping[str, int] = {
+    "half": 50,
+    "halfway": 50,
+    "quarter": 25,
+    "full": 100,
+    "fully": 100,
+    "max": 100,
+    "maximum": 100,
+}
 MUST_SAY = frozenset({"turn_on", "turn_off"})
 NUMBER_SLOTS: Mapping[str, str] = {
     "set_brightness": "brightness",
@@ -74,41 +112,88 @@ NUMBER_SLOTS: Mapping[str, str] = {
     "set_volume": "volume",
     "set_temperature": "temperature",
 }
-LIST_SLOTS: Mapping[str, tuple[str, str]] = {"set_color": ("color", "color"), "set_fan_speed": ("speed", "speed"),
-                                             "get_state": ("state", "state")}
+LIST_SLOTS: Mapping[str, tuple[str, str]] = {
+    "set_color": ("color", "color"),
+    "set_fan_speed": ("speed", "speed"),
+    "get_state": ("state", "state"),
+}
 # The device type that makes "set X to N percent" mean brightness, position or volume.
-PERCENT_BY_TYPE: Mapping[str, str] = {"light": "set_brightness", "cover": "set_position",
-                                      "media_player": "set_volume", "climate": "set_temperature"}
+PERCENT_BY_TYPE: Mapping[str, str] = {
+    "light": "set_brightness",
+    "cover": "set_position",
+    "media_player": "set_volume",
+    "climate": "set_temperature",
+}
 RELATIVE_TO_SET: Mapping[str, str] = {
-    "brightness_up": "set_brightness", "brightness_down": "set_brightness",
-    "temperature_up": "set_temperature", "temperature_down": "set_temperature",
-    "volume_up": "set_volume", "volume_down": "set_volume",
-    "open_cover": "set_position", "close_cover": "set_position",  # "open them halfway"
+    "brightness_up": "set_brightness",
+    "brightness_down": "set_brightness",
+    "temperature_up": "set_temperature",
+    "temperature_down": "set_temperature",
+    "volume_up": "set_volume",
+    "volume_down": "set_volume",
+    "open_cover": "set_position",
+    "close_cover": "set_position",  # "open them halfway"
 }
 # Device type, then the intent a value word turns "turn on" into, and the list the value comes from.
 VALUE_ON: Mapping[str, tuple[str, str]] = {"fan": ("set_fan_speed", "speed"), "light": ("set_color", "color")}
 AREA_INTENTS = frozenset({"get_temperature", "get_humidity"})
-FALLBACK_PROBABILITY = 0.15  # a runner-up this likely may stand in when the top intent does not fit the device
+FALLBACK_PROBABILITY = (
+    0.15  # a runner-up this likely may stand in when the top intent does not fit the device
+)
 # What an action leaves a device as: "did I lock the door?" asks about `locked`.
 ACTION_STATE: Mapping[str, str] = {
-    "turn_on": "on", "turn_off": "off", "open_cover": "open", "close_cover": "closed", "lock": "locked",
-    "unlock": "unlocked", "media_play": "playing", "media_pause": "paused",
+    "turn_on": "on",
+    "turn_off": "off",
+    "open_cover": "open",
+    "close_cover": "closed",
+    "lock": "locked",
+    "unlock": "unlocked",
+    "media_play": "playing",
+    "media_pause": "paused",
 }
 STATE_ACTION: Mapping[str, str] = {state: action for action, state in ACTION_STATE.items()}
-DETERMINERS = frozenset({"the", "my", "our", "a", "an", "all", "it", "them", "this", "that", "<name>", "<area>"})
+DETERMINERS = frozenset(
+    {"the", "my", "our", "a", "an", "all", "it", "them", "this", "that", "<name>", "<area>"}
+)
 QUESTION_WORDS = frozenset({"is", "are", "did", "does", "do", "was", "were", "has", "have"})
 ORDER_OPENERS = (("make", "sure"), ("ensure",))
 DEFAULT_DOMAIN: Mapping[str, str] = {
-    "media_play": "media_player", "media_pause": "media_player", "media_next": "media_player",
-    "media_previous": "media_player", "volume_up": "media_player", "volume_down": "media_player",
-    "brightness_up": "light", "brightness_down": "light", "temperature_up": "climate",
+    "media_play": "media_player",
+    "media_pause": "media_player",
+    "media_next": "media_player",
+    "media_previous": "media_player",
+    "volume_up": "media_player",
+    "volume_down": "media_player",
+    "brightness_up": "light",
+    "brightness_down": "light",
+    "temperature_up": "climate",
     "temperature_down": "climate",
 }
 # Intents that need nothing else (no device): answered as soon as the classifier is sure.
-NO_TARGET = frozenset({"get_time", "get_date", "nevermind", "capabilities", "repeat", "undo", "cancel_timer",
-                       "timer_status", "get_temperature", "get_humidity"})
-UNITS: Mapping[str, str] = {"hour": "hours", "hours": "hours", "minute": "minutes", "minutes": "minutes",
-                            "min": "minutes", "mins": "minutes", "second": "seconds", "seconds": "seconds"}
+NO_TARGET = frozenset(
+    {
+        "get_time",
+        "get_date",
+        "nevermind",
+        "capabilities",
+        "repeat",
+        "undo",
+        "cancel_timer",
+        "timer_status",
+        "get_temperature",
+        "get_humidity",
+    }
+)
+UNITS: Mapping[str, str] = {
+    "hour": "hours",
+    "hours": "hours",
+    "minute": "minutes",
+    "minutes": "minutes",
+    "min": "minutes",
+    "mins": "minutes",
+    "second": "seconds",
+    "seconds": "seconds",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +207,16 @@ class Thresholds:
 class ClassifierLayer:
     """Classifier plus entity linker for one home."""
 
-    def __init__(self, classifier: IntentClassifier, linker: EntityLinker, data: IntentData, index: EntityIndex,
-                 *, intent_types: IntentTypes | None = None, thresholds: Thresholds = Thresholds()) -> None:
+    def __init__(
+        self,
+        classifier: IntentClassifier,
+        linker: EntityLinker,
+        data: IntentData,
+        index: EntityIndex,
+        *,
+        intent_types: IntentTypes | None = None,
+        thresholds: Thresholds = Thresholds(),
+    ) -> None:
         self.classifier = classifier
         self.linker = linker
         self.index = index
@@ -153,8 +246,14 @@ class ClassifierLayer:
             return Understanding()
         asked, probability = chosen
         intent = _question_or_order(asked, tokens)
-        slots = self._slots(intent, linked, abstract, numbers, implied_state=ACTION_STATE.get(asked),
-                            area_domain=AREA_DOMAIN.get(asked))
+        slots = self._slots(
+            intent,
+            linked,
+            abstract,
+            numbers,
+            implied_state=ACTION_STATE.get(asked),
+            area_domain=AREA_DOMAIN.get(asked),
+        )
         if slots is None:
             return Understanding()
         intent = self._percent_intent(intent, slots)
@@ -163,8 +262,12 @@ class ClassifierLayer:
         match = IntentMatch(intent, slots, text, confidence, "classifier")
         if names and names[0].ambiguous:
             candidates = tuple(dict.fromkeys((*names[0].ids, *names[0].alternatives)))
-            pending = IntentMatch(intent, {k: v for k, v in slots.items() if k != "name"}, text, 1.0, "classifier")
-            return Understanding(question="did-you-mean", candidates=candidates, pending=pending, layer="classifier")
+            pending = IntentMatch(
+                intent, {k: v for k, v in slots.items() if k != "name"}, text, 1.0, "classifier"
+            )
+            return Understanding(
+                question="did-you-mean", candidates=candidates, pending=pending, layer="classifier"
+            )
         return Understanding((match,), layer="classifier")
 
     def _choose(
@@ -180,7 +283,9 @@ class ClassifierLayer:
         if amount and intent in RELATIVE_TO_SET:
             intent = RELATIVE_TO_SET[intent]  # "turn the tv up to 60" sets the volume
         if names and not self._fits(intent, names[0]):
-            fitting = [(i, p) for i, p in ranked[1:4] if p >= FALLBACK_PROBABILITY and self._fits(i, names[0])]
+            fitting = [
+                (i, p) for i, p in ranked[1:4] if p >= FALLBACK_PROBABILITY and self._fits(i, names[0])
+            ]
             if not fitting or not _polarity_agrees(fitting[0][0], tokens):
                 return None
             return fitting[0]
@@ -206,7 +311,13 @@ class ClassifierLayer:
         return False
 
     def _slots(
-        self, intent: str, linked: Linked, abstract: list[str], numbers: list[Any], *, implied_state: str | None,
+        self,
+        intent: str,
+        linked: Linked,
+        abstract: list[str],
+        numbers: list[Any],
+        *,
+        implied_state: str | None,
         area_domain: str | None = None,
     ) -> dict[str, SlotValue] | None:
         slots: dict[str, SlotValue] = {}
@@ -218,7 +329,11 @@ class ClassifierLayer:
             elif mention.kind == "area" and "area" not in slots:
                 slots["area"] = SlotValue(mention.ids[0], mention.text)
         self._list_slot(abstract, "domain", "domain", slots)
-        if "domain" not in slots and self._list_slot(abstract, "domains", "domain", slots) and "area" not in slots:
+        if (
+            "domain" not in slots
+            and self._list_slot(abstract, "domains", "domain", slots)
+            and "area" not in slots
+        ):
             slots["plural"] = SlotValue(True, "")
         if {"all", "every", "everything"} & set(abstract):
             slots["all"] = SlotValue(True, "")
@@ -228,7 +343,9 @@ class ClassifierLayer:
             return None
         return slots if self._has_target(intent, slots, abstract, area_domain) else None
 
-    def _value_slots(self, intent: str, abstract: list[str], numbers: list[Any], slots: dict[str, SlotValue]) -> bool:
+    def _value_slots(
+        self, intent: str, abstract: list[str], numbers: list[Any], slots: dict[str, SlotValue]
+    ) -> bool:
         if intent in NUMBER_SLOTS:
             slot = NUMBER_SLOTS[intent]
             spec = self._lists.get(slot)
@@ -263,7 +380,7 @@ class ClassifierLayer:
                 slots["domain"] = SlotValue(kind, "")
                 return True
             return intent in AREA_INTENTS
-        if PRONOUNS & set(abstract):
+        if refers(abstract):
             slots["ref"] = SlotValue(True, "")
             return True
         default = DEFAULT_DOMAIN.get(intent)
@@ -336,7 +453,7 @@ def _abstract_numbers(tokens: list[str]) -> tuple[list[str], list[Any]]:
 
 
 def _question_or_order(intent: str, tokens: Sequence[str]) -> str:
-    """ "Did I lock the door?" asks, it does not lock; "make sure the door is locked" orders, it does not ask."""
+    """ "Did I lock the door?" asks, it does not lock; "make sure the door is locked" orders, not asks."""
     if intent in ACTION_STATE and tokens and tokens[0] in QUESTION_WORDS:
         return "get_state"
     if intent == "get_state" and any(tuple(tokens[: len(o)]) == o for o in ORDER_OPENERS):
@@ -350,7 +467,7 @@ def _polarity_agrees(intent: str, tokens: Sequence[str]) -> bool:
     if rule is None:
         return True
     own, opposite = rule
-    said = set(tokens) | {PHRASAL[pair] for pair in zip(tokens, tokens[1:], strict=False) if pair in PHRASAL}
+    said = set(tokens) | {PHRASAL[pair] for pair in itertools.pairwise(tokens) if pair in PHRASAL}
     if said & opposite and not said & own:
         return False
     return bool(said & own) or intent not in MUST_SAY

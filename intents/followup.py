@@ -40,11 +40,70 @@ DEFAULT_DOMAIN: Mapping[str, str] = {
 }
 TARGET_SLOTS = frozenset({"name", "area", "domain", "all", "plural", "ref", "devices"})
 # Intents about no device at all: a pronoun in them ("what time is it") refers to nothing.
-DEVICELESS = frozenset({"get_time", "get_date", "nevermind", "capabilities", "start_timer", "cancel_timer",
-                        "timer_status", "repeat", "undo"})
+DEVICELESS = frozenset(
+    {
+        "get_time",
+        "get_date",
+        "nevermind",
+        "capabilities",
+        "start_timer",
+        "cancel_timer",
+        "timer_status",
+        "repeat",
+        "undo",
+    }
+)
 PRONOUNS = frozenset({"it", "them", "that", "those", "this", "these", "they"})
-ANSWER_NOISE = frozenset({"the", "one", "ones", "a", "an", "i", "mean", "meant", "please", "in", "on", "of",
-                          "yes", "no", "that", "thing", "light", "device"})
+# Words that may follow a pronoun standing for devices ("turn that off"); a noun there ("this song") means
+# the pronoun is an article of something else.
+PARTICLES = frozenset(
+    {
+        "on",
+        "off",
+        "up",
+        "down",
+        "back",
+        "again",
+        "to",
+        "too",
+        "please",
+        "a",
+        "bit",
+        "for",
+        "at",
+        "now",
+        "brighter",
+        "dimmer",
+        "darker",
+        "louder",
+        "quieter",
+        "warmer",
+        "cooler",
+        "halfway",
+    }
+)
+ANSWER_NOISE = frozenset(
+    {
+        "the",
+        "one",
+        "ones",
+        "a",
+        "an",
+        "i",
+        "mean",
+        "meant",
+        "please",
+        "in",
+        "on",
+        "of",
+        "yes",
+        "no",
+        "that",
+        "thing",
+        "light",
+        "device",
+    }
+)
 ORDINALS: Mapping[str, int] = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 QUERY_INTENTS = frozenset({"get_state", "get_temperature", "get_humidity"})
 
@@ -52,13 +111,19 @@ QUERY_INTENTS = frozenset({"get_state", "get_temperature", "get_humidity"})
 class FollowUps:
     """Resolves what depends on the conversation; knows the home's devices and areas."""
 
-    def __init__(self, index: EntityIndex, areas: Sequence[AreaName], types: IntentTypes | None = None) -> None:
+    def __init__(
+        self, index: EntityIndex, areas: Sequence[AreaName], types: IntentTypes | None = None
+    ) -> None:
         self.index = index
         self.types = types or (lambda _intent: None)
-        self._area_words = {a.id: {w for n in a.names for w in tokenize(n, strip_phrases=False)} for a in areas}
+        self._area_words = {
+            a.id: {w for n in a.names for w in tokenize(n, strip_phrases=False)} for a in areas
+        }
         self._areas = {tuple(tokenize(n, strip_phrases=False)): a.id for a in areas for n in a.names}
 
-    def resolve(self, found: Understanding, history: Sequence[Turn], client_area: str | None) -> Understanding:
+    def resolve(
+        self, found: Understanding, history: Sequence[Turn], client_area: str | None
+    ) -> Understanding:
         """Replace context-dependent matches by concrete ones; a question when the context cannot tell.
 
         Earlier commands of the same utterance count as the most recent context: "turn on the tv and set
@@ -99,9 +164,11 @@ class FollowUps:
     @staticmethod
     def _pronoun(match: IntentMatch) -> bool:
         said_target = any(k in match.slots and match.slots[k].text for k in ("name", "area", "devices"))
-        return not said_target and bool(set(match.text.lower().split()) & PRONOUNS)
+        return not said_target and refers(tokenize(match.text))
 
-    def _refer(self, match: IntentMatch, history: Sequence[Turn], *, required: bool = True) -> list[IntentMatch] | None:
+    def _refer(
+        self, match: IntentMatch, history: Sequence[Turn], *, required: bool = True
+    ) -> list[IntentMatch] | None:
         allowed = self.types(match.intent)
         for turn in reversed(history):
             ids = [i for i in _devices(turn) if allowed is None or self.index.type_of(i) in allowed]
@@ -120,7 +187,9 @@ class FollowUps:
         last = next((t for t in reversed(history) if t.commands or t.intent in QUERY_INTENTS), None)
         if last is None:
             return None
-        base = last.commands[0] if last.commands else {"intent": last.intent, "slots": last.slots, "devices": []}
+        base = (
+            last.commands[0] if last.commands else {"intent": last.intent, "slots": last.slots, "devices": []}
+        )
         slots = {k: SlotValue(_restore(k, v), "") for k, v in base["slots"].items() if k not in TARGET_SLOTS}
         if match.intent == "followup_name" and "name" in match.slots:
             slots["name"] = match.slots["name"]
@@ -139,13 +208,21 @@ class FollowUps:
 
     def _inherit_area(self, match: IntentMatch, earlier: Sequence[IntentMatch]) -> IntentMatch:
         """ "Set the bedroom light to 10 percent and close the shutters": the shutters of that room."""
-        if not earlier or "domain" not in match.slots or {"area", "name", "devices", "all"} & match.slots.keys():
+        if (
+            not earlier
+            or "domain" not in match.slots
+            or {"area", "name", "devices", "all"} & match.slots.keys()
+        ):
             return match
         if not match.slots["domain"].text:
             return match
         previous = earlier[-1].slots
         area = previous["area"].value if "area" in previous else None
-        ids = previous["devices"].value if "devices" in previous else previous.get("name", SlotValue((), "")).value
+        ids = (
+            previous["devices"].value
+            if "devices" in previous
+            else previous.get("name", SlotValue((), "")).value
+        )
         area = area or self._area_of(ids)
         if area is None:
             return match
@@ -171,17 +248,26 @@ class FollowUps:
                 restored = _restore_state(turn.before.get(device, {}))
                 if restored is not None:
                     intent, slot, value = restored
-                    undone.append(_explicit(replace(match, intent=intent, slots={slot: SlotValue(value, "")}),
-                                            [device], "that"))
+                    undone.append(
+                        _explicit(
+                            replace(match, intent=intent, slots={slot: SlotValue(value, "")}),
+                            [device],
+                            "that",
+                        )
+                    )
         return undone
 
     def answer(self, tokens: Sequence[str], last: Turn, parse: Parser) -> IntentMatch | None:
         """The pending intent of the last turn's question, when `tokens` answer it; else None."""
         if last.pending is None:
             return None
-        pending = IntentMatch(str(last.pending["intent"]),
-                              {k: SlotValue(_restore(k, v), "") for k, v in last.pending["slots"].items()},
-                              " ".join(tokens), 1.0, "context")
+        pending = IntentMatch(
+            str(last.pending["intent"]),
+            {k: SlotValue(_restore(k, v), "") for k, v in last.pending["slots"].items()},
+            " ".join(tokens),
+            1.0,
+            "context",
+        )
         if last.question == "need-area":
             area = self._area_in(tokens)
             if area is None:
@@ -217,6 +303,18 @@ class FollowUps:
         return any(word == v or (len(word) > 3 and fuzz.ratio(word, v) >= 80) for v in vocabulary)
 
 
+def refers(tokens: Sequence[str]) -> bool:
+    """Whether words point back at devices: "turn it off", "make those brighter"; not "skip this song"."""
+    for i, token in enumerate(tokens):
+        if token in ("it", "them", "they"):
+            return True
+        if token in PRONOUNS:
+            following = tokens[i + 1] if i + 1 < len(tokens) else None
+            if following is None or following in PARTICLES:
+                return True
+    return False
+
+
 def _implicit(match: IntentMatch) -> bool:
     """Whether the target was not said at all (only fixed slots of the sentence chose it)."""
     return not any(match.slots[k].text for k in ("name", "area", "domain", "devices") if k in match.slots)
@@ -224,7 +322,11 @@ def _implicit(match: IntentMatch) -> bool:
 
 def _as_turn(match: IntentMatch) -> Turn:
     """An earlier command of the same utterance, seen as context for the later ones."""
-    ids = match.slots["devices"].value if "devices" in match.slots else match.slots.get("name", SlotValue((), "")).value
+    ids = (
+        match.slots["devices"].value
+        if "devices" in match.slots
+        else match.slots.get("name", SlotValue((), "")).value
+    )
     command = {"intent": match.intent, "slots": {}, "devices": list(ids)}
     return Turn(match.text, match.intent, {}, tuple(ids), "", 0.0, True, commands=(command,) if ids else ())
 

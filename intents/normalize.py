@@ -22,6 +22,7 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     # Discourse markers that open a turn without meaning anything for the command.
     ("hey",),
     ("oops",),
+    ("hold", "on"),
     ("no", "wait"),
     ("wait",),
     ("actually",),

@@ -131,9 +131,12 @@ class Corrected:
 class SpellCorrector:
     """Corrects out-of-vocabulary tokens to a unique close vocabulary word, splits and joins merged words."""
 
-    def __init__(self, vocabulary: Collection[str]) -> None:
-        self.vocabulary = frozenset(word for word in vocabulary if word)
-        self._index = DeleteIndex(word for word in self.vocabulary if word.isalpha())
+    def __init__(self, vocabulary: Collection[str], *, keep: Collection[str] = ()) -> None:
+        """`vocabulary`: the words tokens may be corrected to; `keep`: more words that are never changed
+        (device and area names, which the entity linker matches with its own margin rule)."""
+        targets = frozenset(word for word in vocabulary if word)
+        self.vocabulary = targets | frozenset(word for word in keep if word)
+        self._index = DeleteIndex(word for word in targets if word.isalpha())
 
     def correct(self, tokens: Sequence[str]) -> Corrected:
         """Correct `tokens` (from `normalize.tokenize`); words in the vocabulary are never changed."""

@@ -61,7 +61,12 @@ class CommandSplitter:
         return len(_segments(self._share_type_word(list(tokens)), boundaries)) > 1
 
     def split(
-        self, tokens: Sequence[str], parse: Parser, boundaries: Sequence[int] = (), *, strict: Parser | None = None
+        self,
+        tokens: Sequence[str],
+        parse: Parser,
+        boundaries: Sequence[int] = (),
+        *,
+        strict: Parser | None = None,
     ) -> tuple[IntentMatch, ...] | None:
         """Two or more commands when every part is understood; None when it is not a list of commands.
 

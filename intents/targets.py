@@ -159,7 +159,9 @@ def _by_domain(
     only = _kind_of(index, index.of_type(device_type, anywhere=True), domain)
     if client_area is None:
         # "Lock the door" from a phone: with a single lock in the home there is nothing to ask.
-        return Targets(only, what=f"the {words}") if len(only) == 1 else Targets(problem=NEED_AREA, what=words)
+        return (
+            Targets(only, what=f"the {words}") if len(only) == 1 else Targets(problem=NEED_AREA, what=words)
+        )
     ids = _kind_of(index, index.of_type(device_type, client_area), domain)
     if not ids:
         return Targets(only, what=f"the {words}") if len(only) == 1 else _none(f"{words} here")

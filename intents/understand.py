@@ -34,6 +34,40 @@ ASR_FIXES: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
+# Words speech recognisers put in place of command words. Only used when the rewritten sentence then
+# parses with the templates, so a real "read" or "clothes" elsewhere changes nothing.
+HOMOPHONES: dict[str, str] = {
+    "clothes": "close",
+    "closed": "close",
+    "paws": "pause",
+    "pores": "pause",
+    "blew": "blue",
+    "read": "red",
+    "hi": "high",
+    "too": "to",
+    "lite": "light",
+    "lights": "lights",
+    "lamb": "lamp",
+    "won": "one",
+    "for": "for",
+    "of": "off",
+    "lock": "locked",
+    "of the": "off the",
+}
+
+
+def sound_alike(tokens: Sequence[str]) -> list[str]:
+    """The tokens with command-word homophones replaced ("paws the tv" → "pause the tv")."""
+    out = [HOMOPHONES.get(t, t) for t in tokens]
+    # "of" means "off" only where "off" can stand: the end, or right after a verb.
+    for i, token in enumerate(tokens):
+        if token == "of" and i not in (len(tokens) - 1,) and tokens[i - 1] not in ("turn", "switch"):
+            out[i] = "of"
+        if token == "lock" and i != len(tokens) - 1:
+            out[i] = "lock"  # "locked" only as the last word: "is the front door lock"
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Understanding:
     """What an utterance means: one match per command said, or a question to ask back, or nothing."""
@@ -79,7 +113,9 @@ class Understander:
         words = template_words(data)
         names = {w for e in entities for n in e.names for w in tokenize(n, strip_phrases=False)}
         names |= {w for a in areas for n in a.names for w in tokenize(n, strip_phrases=False)}
-        self.speller = SpellCorrector(words | names)
+        # Command words only: a misspelt name goes to the linker, whose margin rule asks "did you mean the
+        # bedroom or the bathroom light?" instead of correcting to whichever is one letter closer.
+        self.speller = SpellCorrector(words, keep=names)
         self.classifier = classifier
         self.followups = FollowUps(self.index, areas, intent_types)
         area_names = [tuple(tokenize(n, strip_phrases=False)) for a in areas for n in a.names]
@@ -127,8 +163,16 @@ class Understander:
             if match is not None:
                 fuzzy = replace(match, confidence=corrected.confidence, source="fuzzy")
                 return Understanding((fuzzy,), layer="fuzzy", corrected=corrected.changes)
+        heard = sound_alike(corrected.tokens)
+        if heard != list(corrected.tokens):
+            match = self.recognizer.recognize_tokens(heard, text)
+            if match is not None:
+                fuzzy = replace(match, confidence=corrected.confidence * 0.9, source="fuzzy")
+                return Understanding((fuzzy,), layer="fuzzy", corrected=corrected.changes)
         boundaries = comma_boundaries(text, len(tokens))
-        parts = self.splitter.split(corrected.tokens, self._single_tokens, boundaries, strict=self._exact_tokens)
+        parts = self.splitter.split(
+            corrected.tokens, self._single_tokens, boundaries, strict=self._exact_tokens
+        )
         if parts is not None:
             return Understanding(parts, layer="split", corrected=corrected.changes)
         if self.splitter.joined(corrected.tokens, boundaries):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +42,16 @@ def fresh_mosquitto() -> Iterator[ManagedBroker]:
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One classifier cache for the whole run: hubs of the same config train once, then load in ms."""
+    path = tmp_path_factory.mktemp("hearth-cache")
+    previous = os.environ.get("HEARTH_CACHE_DIR")
+    os.environ["HEARTH_CACHE_DIR"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("HEARTH_CACHE_DIR", None)
+    else:
+        os.environ["HEARTH_CACHE_DIR"] = previous

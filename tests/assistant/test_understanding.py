@@ -1,0 +1,255 @@
+"""Layered understanding through the real pipeline: layers, safety, follow-ups, several commands, timers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.config import HearthConfig, load_config
+from assistant.evaluate import DryRunDevices
+from assistant.pipeline import Pipeline, RunRequest, Speaker, build_understander, load_classifier
+from assistant.timers import TimerService
+from devices.registry import Registry
+from intents.classify import ClassifierLayer
+from intents.context import ContextWindow, Turn
+from intents.model import AreaName, EntityName
+from intents.understand import Understander
+
+SAMPLE = Path(__file__).resolve().parents[2] / "config"
+
+
+@pytest.fixture(scope="module")
+def config() -> HearthConfig:
+    return load_config(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def classifier(config: HearthConfig, model_cache: Path) -> ClassifierLayer:
+    layer, _trained = load_classifier(config, model_cache)
+    return layer
+
+
+@pytest.fixture(scope="module")
+def understander(config: HearthConfig, classifier: ClassifierLayer) -> Understander:
+    return build_understander(config, classifier)
+
+
+class Session:
+    """A pipeline on dry-run devices with one context window, recording events per turn."""
+
+    def __init__(self, config: HearthConfig, understander: Understander, area: str | None = None) -> None:
+        registry = Registry(config.devices)
+        self.registry = registry
+        self.notices: list[Any] = []
+        self.timers = TimerService(config.intents, lambda owner, event: self.notices.append(event))
+        self.pipeline = Pipeline(config, registry, DryRunDevices(registry), understander=understander,
+                                 timers=self.timers)
+        self.window = ContextWindow(config.context.turns, config.context.max_age)
+        self.area = area
+        self.turns = 0
+
+    async def say(self, text: str) -> tuple[Turn, list[dict[str, Any]]]:
+        events: list[dict[str, Any]] = []
+        self.turns += 1
+        turn = await self.pipeline.run(RunRequest(id=f"t{self.turns}", text=text), Speaker("test", self.area),
+                                       self.window, lambda event: events.append(event.to_dict()))
+        return turn, events
+
+
+def actions(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(e["command"], e["device"]) for e in events if e["type"] == "action" and e["ok"]]
+
+
+def sources(events: list[dict[str, Any]]) -> list[str]:
+    return [e["source"] for e in events if e["type"] == "intent"]
+
+
+def reply(events: list[dict[str, Any]]) -> str:
+    return next(e["text"] for e in events if e["type"] == "reply")
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "expected"),
+    [
+        ("turn on the kitchen light", "template", [("turn_on", "kitchen_light")]),
+        ("trun on the bedroom light", "fuzzy", [("turn_on", "bedroom_light")]),
+        ("trun on the bedrom light", "classifier", [("turn_on", "bedroom_light")]),
+        ("paws the tv", "fuzzy", [("media_pause", "tv")]),
+        ("make the bedroom 21 degrees", "classifier", [("set_temperature", "bedroom_thermostat")]),
+        ("I would like the kitchen light on", "classifier", [("turn_on", "kitchen_light")]),
+    ],
+)
+async def test_each_layer_answers_with_its_source(
+    config: HearthConfig, understander: Understander, text: str, source: str, expected: list[tuple[str, str]]
+) -> None:
+    session = Session(config, understander)
+    _turn, events = await session.say(text)
+    assert sources(events) == [source]
+    assert actions(events) == expected
+
+
+async def test_repeated_classifier_utterance_comes_from_the_cache(understander: Understander) -> None:
+    first = understander.understand("make the living room 22 degrees")
+    again = understander.understand("make the living room 22 degrees")
+    assert first.layer == "classifier" and again.matches[0].source == "cache"
+    assert again.matches[0].slots["temperature"].value == 22
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["turn of the kitchen light", "switch the kitchen light of", "kitchen light off please", "turn the kichen lite off"],
+)
+async def test_off_is_never_flipped_into_on(config: HearthConfig, understander: Understander, text: str) -> None:
+    _turn, events = await Session(config, understander).say(text)
+    assert [c for c, _d in actions(events)] == ["turn_off"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["lock the car", "unlock my phone", "turn on the dishwasher", "I need to turn in early tonight",
+     "what's the capital of france", "switch to french", "did I lock the front door", "lock the back door"],
+)
+async def test_unsure_or_out_of_domain_never_acts(config: HearthConfig, understander: Understander,
+                                                   text: str) -> None:
+    _turn, events = await Session(config, understander).say(text)
+    assert actions(events) == []
+
+
+async def test_close_names_are_asked_about_not_guessed(config: HearthConfig, classifier: ClassifierLayer) -> None:
+    entities = [EntityName("bedroom_light", ("bedroom light",), "light", "bedroom"),
+                EntityName("bathroom_light", ("bathroom light",), "light", "bathroom")]
+    areas = [AreaName("bedroom", ("bedroom",)), AreaName("bathroom", ("bathroom",))]
+    from intents.linker import EntityLinker
+    from intents.targets import EntityIndex
+    from intents.vocabulary import template_words
+
+    layer = ClassifierLayer(classifier.classifier, EntityLinker(entities, areas, vocabulary=template_words(
+        config.intents)), config.intents, EntityIndex(entities))
+    understander = Understander(config.intents, entities, areas, classifier=layer)
+    found = understander.understand("bethroom light on please")
+    assert found.question == "did-you-mean"
+    assert set(found.candidates) == {"bedroom_light", "bathroom_light"}
+    assert not found.matches
+
+
+async def test_follow_ups_resolve_against_earlier_turns(config: HearthConfig, understander: Understander) -> None:
+    session = Session(config, understander)
+    await session.say("turn on the kitchen light")
+    _t, events = await session.say("turn it off")
+    assert actions(events) == [("turn_off", "kitchen_light")]
+    assert sources(events) == ["context"]
+    _t, events = await session.say("turn it back on")
+    assert actions(events) == [("turn_on", "kitchen_light")]
+    _t, events = await session.say("make it a bit dimmer")
+    assert actions(events) == [("set_brightness", "kitchen_light")]
+    assert session.registry.state("kitchen_light")["brightness"] < 254
+    _t, events = await session.say("undo that")
+    assert actions(events) == [("set_brightness", "kitchen_light")]
+    assert session.registry.state("kitchen_light")["brightness"] == 254
+    _t, events = await session.say("and the bedroom too")
+    assert actions(events) == [("set_brightness", "bedroom_light")]
+
+
+async def test_repeat_undo_and_what_about(config: HearthConfig, understander: Understander) -> None:
+    session = Session(config, understander)
+    await session.say("open the living room blinds")
+    _t, events = await session.say("undo that")
+    assert actions(events) == [("close", "living_room_blinds")]
+    _t, events = await session.say("do that again")
+    assert actions(events) == [("close", "living_room_blinds")]
+    await session.say("what's the temperature in the bathroom")
+    _t, events = await session.say("what about the office")
+    assert actions(events) == [] and "office" in reply(events)
+
+
+async def test_question_back_can_be_answered_briefly(config: HearthConfig, understander: Understander) -> None:
+    session = Session(config, understander, area="kitchen")
+    turn, events = await session.say("turn on the light")
+    assert actions(events) == [] and turn.question == "ambiguous"
+    assert "kitchen light" in reply(events) and "?" in reply(events)
+    _t, events = await session.say("the strip")
+    assert actions(events) == [("turn_on", "kitchen_light_strip")]
+
+
+async def test_context_is_forgotten_after_five_turns(config: HearthConfig, understander: Understander) -> None:
+    session = Session(config, understander)
+    await session.say("turn on the coffee maker")
+    for _ in range(5):
+        await session.say("what time is it")
+    _t, events = await session.say("turn it off")
+    assert actions(events) == []
+
+
+async def test_context_is_forgotten_after_max_age(config: HearthConfig, understander: Understander) -> None:
+    session = Session(config, understander)
+    clock = [1000.0]
+    session.pipeline.clock = lambda: clock[0]
+    await session.say("turn on the coffee maker")
+    clock[0] += config.context.max_age + 1
+    _t, events = await session.say("turn it off")
+    assert actions(events) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("turn on the kitchen light and close the garage door",
+         [("turn_on", "kitchen_light"), ("close", "garage_door")]),
+        ("turn off the tv, then dim the living room lights to 20 percent",
+         [("turn_off", "tv"), ("set_brightness", "living_room_lamp"), ("set_brightness", "living_room_ceiling")]),
+        ("turn on the kitchen and bedroom lights",
+         [("turn_on", "kitchen_light"), ("turn_on", "kitchen_light_strip"), ("turn_on", "bedroom_light")]),
+        ("turn on the tv and set the volume to 25", [("turn_on", "tv"), ("set_volume", "tv")]),
+        ("turn on the coffee maker and the hall light", [("turn_on", "coffee_maker"), ("turn_on", "hallway_light")]),
+    ],
+)
+async def test_several_commands_in_one_utterance(
+    config: HearthConfig, understander: Understander, text: str, expected: list[tuple[str, str]]
+) -> None:
+    _t, events = await Session(config, understander).say(text)
+    assert actions(events) == expected
+    assert len([e for e in events if e["type"] == "reply"]) == 1
+
+
+async def test_a_part_not_understood_means_nothing_is_done(config: HearthConfig, understander: Understander) -> None:
+    _t, events = await Session(config, understander).say("turn on the kitchen light and launch the rockets")
+    assert actions(events) == []
+
+
+async def test_questions_never_act(config: HearthConfig, understander: Understander) -> None:
+    session = Session(config, understander)
+    for text in ("is the bedroom fan on", "did I leave the garage open", "is the front door locked",
+                 "are any lights still on"):
+        _t, events = await session.say(text)
+        assert actions(events) == [], text
+        assert reply(events)
+
+
+async def test_timers_start_report_cancel(config: HearthConfig, understander: Understander) -> None:
+    session = Session(config, understander)
+    _t, events = await session.say("set a pasta timer for 10 minutes")
+    assert reply(events) == "Your pasta timer is set for 10 minutes"
+    assert session.notices[-1].to_dict()["state"] == "started"
+    _t, events = await session.say("how much time is left on the pasta timer")
+    assert "pasta timer has" in reply(events) and "left" in reply(events)
+    _t, events = await session.say("cancel the pasta timer")
+    assert reply(events) == "Cancelled your pasta timer"
+    _t, events = await session.say("how much time is left")
+    assert reply(events) == "There are no timers running"
+
+
+async def test_relative_changes_step_from_the_current_state(config: HearthConfig,
+                                                            understander: Understander) -> None:
+    session = Session(config, understander)
+    _t, events = await session.say("make the bedroom warmer")
+    assert actions(events) == [("set_temperature", "bedroom_thermostat")]
+    assert session.registry.state("bedroom_thermostat")["occupied_heating_setpoint"] == 21
+    _t, events = await session.say("turn up the volume on the tv")
+    assert reply(events) == "Turned up the tv to 40 percent"
+
+
+async def test_what_can_you_do(config: HearthConfig, understander: Understander) -> None:
+    _t, events = await Session(config, understander).say("what can you do")
+    assert "timers" in reply(events)
