@@ -292,7 +292,7 @@ class Pipeline:
         for code, message in errors:
             state.code = state.code or code
             emit(Error(code=code, message=message, id=run_id))
-        self._reply(run_id, state, emit, " ".join(_sentence_case(s) for s in sentences if s))
+        self._reply(run_id, state, emit, join_sentences(sentences))
 
     def _action_sentences(
         self, match: IntentMatch, plan: Plan, results: list[ActionResult]
@@ -319,7 +319,7 @@ class Pipeline:
             )
             sentences.append(text)
             errors.append((code, text))
-        return " ".join(_sentence_case(s) for s in sentences), errors
+        return join_sentences(sentences), errors
 
     def _names(self, ids: tuple[str, ...], conjunction: str) -> str:
         return join_names([self.index.name_of(i) for i in ids], conjunction)
@@ -361,6 +361,12 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     return value
+
+
+def join_sentences(sentences: list[str]) -> str:
+    """Sentences of one reply, each capitalised, with a full stop between them where none is."""
+    parts = [_sentence_case(s) for s in sentences if s.strip()]
+    return " ".join(p if i == len(parts) - 1 or p[-1] in ".?!" else f"{p}." for i, p in enumerate(parts))
 
 
 def _sentence_case(text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .classifier import IntentClassifier
@@ -152,6 +152,11 @@ ACTION_STATE: Mapping[str, str] = {
     "media_pause": "paused",
 }
 STATE_ACTION: Mapping[str, str] = {state: action for action, state in ACTION_STATE.items()}
+VERB_TYPE_WORDS = frozenset({"switch", "lock", "plug", "light", "fan", "heat"})
+PARTICLES_AFTER = frozenset({"on", "off", "up", "down", "in", "out"})
+# Security devices take no guesses: every word said must be accounted for.
+SENSITIVE = frozenset({"lock", "unlock"})
+NEGATIONS = frozenset({"don't", "dont", "never", "doesn't", "shouldn't", "won't"})
 DETERMINERS = frozenset(
     {"the", "my", "our", "a", "an", "all", "it", "them", "this", "that", "<name>", "<area>"}
 )
@@ -234,6 +239,8 @@ class ClassifierLayer:
         """Understand tokens the templates could not; an empty Understanding when unsure."""
         from .understand import Understanding
 
+        if NEGATIONS & set(tokens) or ("do", "not") in set(itertools.pairwise(tokens)):
+            return Understanding()  # "don't turn off the tv": whatever it means, it is not an order to act
         linked = self.linker.link(tokens)
         abstract, numbers = _abstract_numbers(list(linked.tokens))
         if self._unlinked_name_words(linked):
@@ -245,6 +252,8 @@ class ClassifierLayer:
         if chosen is None:
             return Understanding()
         asked, probability = chosen
+        if asked in SENSITIVE and not _all_words_explained(asked, abstract):
+            return Understanding()
         intent = _question_or_order(asked, tokens)
         slots = self._slots(
             intent,
@@ -321,6 +330,9 @@ class ClassifierLayer:
         area_domain: str | None = None,
     ) -> dict[str, SlotValue] | None:
         slots: dict[str, SlotValue] = {}
+        linked, room_type = self._plural_names_as_rooms(linked)
+        if room_type is not None:
+            slots["domain"] = room_type
         if intent == "get_state" and implied_state is not None:
             slots["state"] = SlotValue(implied_state, "")
         for mention in linked.mentions:
@@ -328,7 +340,8 @@ class ClassifierLayer:
                 slots["name"] = SlotValue(tuple(mention.ids), mention.text)
             elif mention.kind == "area" and "area" not in slots:
                 slots["area"] = SlotValue(mention.ids[0], mention.text)
-        self._list_slot(abstract, "domain", "domain", slots)
+        if "domain" not in slots:
+            self._list_slot(abstract, "domain", "domain", slots)
         if (
             "domain" not in slots
             and self._list_slot(abstract, "domains", "domain", slots)
@@ -359,9 +372,33 @@ class ClassifierLayer:
             list_name, slot = LIST_SLOTS[intent]
             if not self._list_slot(abstract, list_name, slot, slots) and slot not in slots:
                 return False
+        if intent in ("start_timer", "cancel_timer", "timer_status"):
+            self._list_slot(abstract, "timer_name", "timer_name", slots)
         if intent == "start_timer":
             return _duration(abstract, numbers, slots)
         return True
+
+    def _plural_names_as_rooms(self, linked: Linked) -> tuple[Linked, SlotValue | None]:
+        """ "The kitchen lights" names every light in the kitchen, not the one called "kitchen light"."""
+        for n, m in enumerate(linked.mentions):
+            words = m.text.split()
+            kind = self._plural_type(words[-1]) if m.kind == "name" and len(words) > 1 else None
+            if kind is None:
+                continue
+            room = self.linker.link(words[:-1]).mentions
+            if len(room) == 1 and room[0].kind == "area" and room[0].end - room[0].start == len(words) - 1:
+                area = replace(m, kind="area", ids=room[0].ids, text=" ".join(words[:-1]))
+                mentions = (*linked.mentions[:n], area, *linked.mentions[n + 1 :])
+                return replace(linked, mentions=mentions), SlotValue(kind, words[-1])
+        return linked, None
+
+    def _plural_type(self, word: str) -> str | None:
+        spec = self._lists.get("domains")
+        if isinstance(spec, ValueList):
+            for value in spec.values:
+                if value.tokens == (word,):
+                    return str(value.out)
+        return None
 
     def _has_target(
         self, intent: str, slots: dict[str, SlotValue], abstract: list[str], area_domain: str | None = None
@@ -396,7 +433,7 @@ class ClassifierLayer:
             return False
         values = sorted(spec.values, key=lambda v: len(v.tokens), reverse=True)
         for i in range(len(words)):
-            if list_name in ("domain", "domains") and words[i + 1 : i + 2] and words[i + 1] in DETERMINERS:
+            if list_name in ("domain", "domains") and _verb_position(words, i):
                 continue  # "switch the telly off", "lock the car": a type word used as the verb
             for value in values:
                 if tuple(words[i : i + len(value.tokens)]) == value.tokens:
@@ -450,6 +487,21 @@ def _abstract_numbers(tokens: list[str]) -> tuple[list[str], list[Any]]:
         out.append("<num>")
         i = end
     return out, values
+
+
+def _all_words_explained(intent: str, words: list[str]) -> bool:
+    """For locks: nothing but the verb, articles, politeness and the device may be said ("on lock" is not)."""
+    own = POLARITY[intent][0] if intent in POLARITY else frozenset()
+    allowed = own | DETERMINERS | {"up", "for", "the", "night", "now", "please", "door", "doors"}
+    return all(w in allowed for w in words)
+
+
+def _verb_position(words: list[str], i: int) -> bool:
+    """Whether a type word stands where a verb does: first, or before an article or a particle."""
+    following = words[i + 1] if i + 1 < len(words) else None
+    return words[i] in VERB_TYPE_WORDS and (
+        i == 0 or following in DETERMINERS or following in PARTICLES_AFTER
+    )
 
 
 def _question_or_order(intent: str, tokens: Sequence[str]) -> str:

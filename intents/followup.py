@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
@@ -37,6 +37,11 @@ DEFAULT_DOMAIN: Mapping[str, str] = {
     "temperature_down": "climate",
     "volume_up": "media_player",
     "volume_down": "media_player",
+}
+_UP = {"light": "brightness_up", "media_player": "volume_up", "climate": "temperature_up"}
+_DOWN = {"light": "brightness_down", "media_player": "volume_down", "climate": "temperature_down"}
+RELATIVE_FAMILIES: Mapping[str, Mapping[str, str]] = {intent: _UP for intent in _UP.values()} | {
+    intent: _DOWN for intent in _DOWN.values()
 }
 TARGET_SLOTS = frozenset({"name", "area", "domain", "all", "plural", "ref", "devices"})
 # Intents about no device at all: a pronoun in them ("what time is it") refers to nothing.
@@ -137,13 +142,22 @@ class FollowUps:
             concrete = self._resolve_one(self._inherit_area(match, resolved), recent)
             if concrete is None:
                 return Understanding(question="no-context", pending=match, layer="context")
+            if isinstance(concrete, Ambiguous):
+                pending = replace(
+                    match, slots={k: v for k, v in match.slots.items() if k not in TARGET_SLOTS}
+                )
+                return Understanding(
+                    question="ambiguous", candidates=concrete.ids, pending=pending, layer="context"
+                )
             resolved.extend(concrete)
         if not resolved:
             return Understanding(question="nothing-to-undo", layer="context")
         used_context = any(m.source == "context" for m in resolved)
         return replace(found, matches=tuple(resolved), layer="context" if used_context else found.layer)
 
-    def _resolve_one(self, match: IntentMatch, history: Sequence[Turn]) -> list[IntentMatch] | None:
+    def _resolve_one(
+        self, match: IntentMatch, history: Sequence[Turn]
+    ) -> list[IntentMatch] | Ambiguous | None:
         if match.intent == "repeat":
             last = _last_acting(history)
             return None if last is None else [_rebuild(c, match) for c in last.commands]
@@ -152,6 +166,11 @@ class FollowUps:
             return [] if last is None else self._undo(last, match)
         if match.intent in ("followup_area", "followup_name"):
             return self._follow(match, history)
+        timer_talk = history and history[-1].intent in ("start_timer", "timer_status")
+        if match.intent == "nevermind" and timer_talk and self._pronoun(match):
+            # "cancel it" right after setting a timer cancels that timer.
+            slots = {k: SlotValue(v, "") for k, v in history[-1].slots.items() if k == "timer_name"}
+            return [replace(match, intent="cancel_timer", slots=slots, source="context")]
         if match.intent in DEVICELESS:
             return [match]
         if "ref" in match.slots or self._pronoun(match):
@@ -168,14 +187,23 @@ class FollowUps:
 
     def _refer(
         self, match: IntentMatch, history: Sequence[Turn], *, required: bool = True
-    ) -> list[IntentMatch] | None:
+    ) -> list[IntentMatch] | Ambiguous | None:
+        latest = next((_devices(t) for t in reversed(history) if _devices(t)), [])
+        kinds = {self.index.type_of(i) for i in latest}
+        if history and not _devices(history[-1]) and history[-1].slots.get("domain"):
+            kinds = {str(history[-1].slots["domain"])}  # an earlier part named only a type: "the next song"
+        match = self._by_device_type(match, kinds)
         allowed = self.types(match.intent)
         for turn in reversed(history):
             ids = [i for i in _devices(turn) if allowed is None or self.index.type_of(i) in allowed]
+            if len(ids) > 1 and _singular(match):
+                return Ambiguous(tuple(dict.fromkeys(ids)))  # "turn it off" after two devices: which one?
             if ids:
                 return [_explicit(match, ids, "that")]
         if not required:
             return [match]
+        if latest:
+            return None  # "it" is the thing just talked about, and that cannot do this: ask, never guess
         domain = DEFAULT_DOMAIN.get(match.intent)
         if domain is None:
             return None
@@ -205,6 +233,15 @@ class FollowUps:
             if domain is not None and base["intent"] not in ("get_temperature", "get_humidity"):
                 slots.update(domain=SlotValue(domain, ""), plural=SlotValue(True, ""))
         return [replace(match, intent=str(base["intent"]), slots=slots, source="context")]
+
+    @staticmethod
+    def _by_device_type(match: IntentMatch, kinds: set[str | None]) -> IntentMatch:
+        """ "Turn it up" means volume for a speaker, heat for a thermostat, light for a lamp."""
+        family = RELATIVE_FAMILIES.get(match.intent)
+        if family is None or len(kinds) != 1:
+            return match
+        intent = family.get(kinds.pop() or "")
+        return match if intent is None else replace(match, intent=intent)
 
     def _inherit_area(self, match: IntentMatch, earlier: Sequence[IntentMatch]) -> IntentMatch:
         """ "Set the bedroom light to 10 percent and close the shutters": the shutters of that room."""
@@ -303,6 +340,25 @@ class FollowUps:
         return any(word == v or (len(word) > 3 and fuzz.ratio(word, v) >= 80) for v in vocabulary)
 
 
+@dataclass(frozen=True, slots=True)
+class Ambiguous:
+    """A reference that fits several earlier devices; the user is asked which."""
+
+    ids: tuple[str, ...]
+
+
+def _singular(match: IntentMatch) -> bool:
+    words = set(tokenize(match.text))
+    return bool(words & {"it", "this", "that"}) and not words & {
+        "them",
+        "they",
+        "those",
+        "these",
+        "both",
+        "all",
+    }
+
+
 def refers(tokens: Sequence[str]) -> bool:
     """Whether words point back at devices: "turn it off", "make those brighter"; not "skip this song"."""
     for i, token in enumerate(tokens):
@@ -328,7 +384,8 @@ def _as_turn(match: IntentMatch) -> Turn:
         else match.slots.get("name", SlotValue((), "")).value
     )
     command = {"intent": match.intent, "slots": {}, "devices": list(ids)}
-    return Turn(match.text, match.intent, {}, tuple(ids), "", 0.0, True, commands=(command,) if ids else ())
+    kind = {"domain": match.slots["domain"].value} if "domain" in match.slots else {}
+    return Turn(match.text, match.intent, kind, tuple(ids), "", 0.0, True, commands=(command,) if ids else ())
 
 
 def _contains(tokens: Sequence[str], words: tuple[str, ...]) -> bool:

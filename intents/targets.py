@@ -149,8 +149,15 @@ def _by_domain(
     device_type = str(domain.value)
     words = _words(domain)
     if area is not None:
-        # "the kitchen lights", "all the lights in the kitchen": every device of the type there.
+        # "the kitchen lights", "all the lights in the kitchen": every device of the type there; "the
+        # lounge lamp": the one called a lamp, or a question when several could be meant.
         ids = _kind_of(index, index.of_type(device_type, str(area.value)), domain)
+        if len(ids) > 1 and not plural and not everywhere and not _plural_word(domain):
+            named = _named_like(index, ids, domain)
+            what = f"the {words} in {_the(area)}"
+            return (
+                Targets(named) if len(named) == 1 else Targets(problem=AMBIGUOUS, candidates=ids, what=what)
+            )
         what = f"the {words} in {_the(area)}"
         return Targets(ids, what=what) if ids else _none(what)
     if everywhere:
@@ -179,6 +186,19 @@ def _kind_of(index: EntityIndex, ids: tuple[str, ...], domain: SlotValue) -> tup
     word = domain.text.split()[-1].rstrip("s")
     named = tuple(i for i in ids if any(word in name.lower() for name in index.entities[i].names))
     return named or ids
+
+
+def _named_like(index: EntityIndex, ids: tuple[str, ...], domain: SlotValue) -> tuple[str, ...]:
+    """The devices whose names contain the type word said ("lamp" picks the living room lamp)."""
+    word = domain.text.split()[-1] if domain.text else ""
+    return tuple(
+        i for i in ids if word and any(word in name.lower().split() for name in index.entities[i].names)
+    )
+
+
+def _plural_word(domain: SlotValue) -> bool:
+    """Whether the type was said in the plural ("lights"); a fixed type (not said) counts as plural."""
+    return not domain.text or domain.text.endswith("s")
 
 
 def _none(what: str) -> Targets:

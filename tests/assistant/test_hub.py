@@ -370,3 +370,40 @@ async def test_client_that_never_says_hello_is_closed(tmp_path: Path, mosquitto:
         assert hub.sessions == set()
     finally:
         await hub.stop()
+
+
+async def test_several_commands_and_a_follow_up_over_the_websocket(
+    home: RunningHome, recorder: Recorder
+) -> None:
+    client = await open_client(home.url, KITCHEN_TOKEN)
+    events = await client.run("turn on the coffee maker and close the garage door")
+    assert [(a["device"], a["ok"]) for a in of_type(events, "action")] == [
+        ("coffee_maker", True),
+        ("garage_door", True),
+    ]
+    assert of_type(events, "reply")[0]["text"] == "Turned on the coffee maker. Closed the garage door"
+    events = await client.run("turn it off", run_id="r2")  # "it": the coffee maker or the garage door?
+    assert not of_type(events, "action")
+    assert (
+        of_type(events, "reply")[0]["text"] == "Which one did you mean: the coffee maker or the garage door?"
+    )
+    events = await client.run("the coffee maker", run_id="r3")
+    assert [a["device"] for a in of_type(events, "action")] == ["coffee_maker"]
+    assert of_type(events, "intent")[0]["source"] == "context"
+    topics = [m.topic for m in commands(recorder, expect=3)]
+    assert topics == ["cmnd/coffee_maker/POWER", "zigbee2mqtt/garage_door/set", "cmnd/coffee_maker/POWER"]
+
+
+async def test_timer_finishes_with_an_announcement_to_its_client(home: RunningHome) -> None:
+    kitchen = await open_client(home.url, KITCHEN_TOKEN)
+    bystander = await open_client(home.url, PHONE_TOKEN)
+    events = await kitchen.run("set a tea timer for 1 second")
+    assert of_type(events, "reply")[0]["text"] == "Your tea timer is set for 1 second"
+    [started] = of_type(events, "timer")
+    assert (started["state"], started["name"], started["duration"]) == ("started", "tea", 1)
+    finished = await kitchen.next_event(wait=5)
+    announce = await kitchen.next_event(wait=5)
+    assert (finished["type"], finished["state"]) == ("timer", "finished")
+    assert announce == {"type": "announce", "text": "Your tea timer is done"}
+    bystander_events = await bystander.run("what time is it")
+    assert not [e for e in bystander_events if e["type"] in ("timer", "announce")]

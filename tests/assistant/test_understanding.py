@@ -44,8 +44,9 @@ class Session:
         self.registry = registry
         self.notices: list[Any] = []
         self.timers = TimerService(config.intents, lambda owner, event: self.notices.append(event))
-        self.pipeline = Pipeline(config, registry, DryRunDevices(registry), understander=understander,
-                                 timers=self.timers)
+        self.pipeline = Pipeline(
+            config, registry, DryRunDevices(registry), understander=understander, timers=self.timers
+        )
         self.window = ContextWindow(config.context.turns, config.context.max_age)
         self.area = area
         self.turns = 0
@@ -53,8 +54,12 @@ class Session:
     async def say(self, text: str) -> tuple[Turn, list[dict[str, Any]]]:
         events: list[dict[str, Any]] = []
         self.turns += 1
-        turn = await self.pipeline.run(RunRequest(id=f"t{self.turns}", text=text), Speaker("test", self.area),
-                                       self.window, lambda event: events.append(event.to_dict()))
+        turn = await self.pipeline.run(
+            RunRequest(id=f"t{self.turns}", text=text),
+            Speaker("test", self.area),
+            self.window,
+            lambda event: events.append(event.to_dict()),
+        )
         return turn, events
 
 
@@ -99,34 +104,58 @@ async def test_repeated_classifier_utterance_comes_from_the_cache(understander: 
 
 @pytest.mark.parametrize(
     "text",
-    ["turn of the kitchen light", "switch the kitchen light of", "kitchen light off please", "turn the kichen lite off"],
+    [
+        "turn of the kitchen light",
+        "switch the kitchen light of",
+        "kitchen light off please",
+        "turn the kichen lite off",
+    ],
 )
-async def test_off_is_never_flipped_into_on(config: HearthConfig, understander: Understander, text: str) -> None:
+async def test_off_is_never_flipped_into_on(
+    config: HearthConfig, understander: Understander, text: str
+) -> None:
     _turn, events = await Session(config, understander).say(text)
     assert [c for c, _d in actions(events)] == ["turn_off"]
 
 
 @pytest.mark.parametrize(
     "text",
-    ["lock the car", "unlock my phone", "turn on the dishwasher", "I need to turn in early tonight",
-     "what's the capital of france", "switch to french", "did I lock the front door", "lock the back door"],
+    [
+        "lock the car",
+        "unlock my phone",
+        "turn on the dishwasher",
+        "I need to turn in early tonight",
+        "what's the capital of france",
+        "switch to french",
+        "did I lock the front door",
+        "lock the back door",
+    ],
 )
-async def test_unsure_or_out_of_domain_never_acts(config: HearthConfig, understander: Understander,
-                                                   text: str) -> None:
+async def test_unsure_or_out_of_domain_never_acts(
+    config: HearthConfig, understander: Understander, text: str
+) -> None:
     _turn, events = await Session(config, understander).say(text)
     assert actions(events) == []
 
 
-async def test_close_names_are_asked_about_not_guessed(config: HearthConfig, classifier: ClassifierLayer) -> None:
-    entities = [EntityName("bedroom_light", ("bedroom light",), "light", "bedroom"),
-                EntityName("bathroom_light", ("bathroom light",), "light", "bathroom")]
+async def test_close_names_are_asked_about_not_guessed(
+    config: HearthConfig, classifier: ClassifierLayer
+) -> None:
+    entities = [
+        EntityName("bedroom_light", ("bedroom light",), "light", "bedroom"),
+        EntityName("bathroom_light", ("bathroom light",), "light", "bathroom"),
+    ]
     areas = [AreaName("bedroom", ("bedroom",)), AreaName("bathroom", ("bathroom",))]
     from intents.linker import EntityLinker
     from intents.targets import EntityIndex
     from intents.vocabulary import template_words
 
-    layer = ClassifierLayer(classifier.classifier, EntityLinker(entities, areas, vocabulary=template_words(
-        config.intents)), config.intents, EntityIndex(entities))
+    layer = ClassifierLayer(
+        classifier.classifier,
+        EntityLinker(entities, areas, vocabulary=template_words(config.intents)),
+        config.intents,
+        EntityIndex(entities),
+    )
     understander = Understander(config.intents, entities, areas, classifier=layer)
     found = understander.understand("bethroom light on please")
     assert found.question == "did-you-mean"
@@ -134,7 +163,9 @@ async def test_close_names_are_asked_about_not_guessed(config: HearthConfig, cla
     assert not found.matches
 
 
-async def test_follow_ups_resolve_against_earlier_turns(config: HearthConfig, understander: Understander) -> None:
+async def test_follow_ups_resolve_against_earlier_turns(
+    config: HearthConfig, understander: Understander
+) -> None:
     session = Session(config, understander)
     await session.say("turn on the kitchen light")
     _t, events = await session.say("turn it off")
@@ -164,7 +195,9 @@ async def test_repeat_undo_and_what_about(config: HearthConfig, understander: Un
     assert actions(events) == [] and "office" in reply(events)
 
 
-async def test_question_back_can_be_answered_briefly(config: HearthConfig, understander: Understander) -> None:
+async def test_question_back_can_be_answered_briefly(
+    config: HearthConfig, understander: Understander
+) -> None:
     session = Session(config, understander, area="kitchen")
     turn, events = await session.say("turn on the light")
     assert actions(events) == [] and turn.question == "ambiguous"
@@ -173,7 +206,9 @@ async def test_question_back_can_be_answered_briefly(config: HearthConfig, under
     assert actions(events) == [("turn_on", "kitchen_light_strip")]
 
 
-async def test_context_is_forgotten_after_five_turns(config: HearthConfig, understander: Understander) -> None:
+async def test_context_is_forgotten_after_five_turns(
+    config: HearthConfig, understander: Understander
+) -> None:
     session = Session(config, understander)
     await session.say("turn on the coffee maker")
     for _ in range(5):
@@ -195,14 +230,27 @@ async def test_context_is_forgotten_after_max_age(config: HearthConfig, understa
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("turn on the kitchen light and close the garage door",
-         [("turn_on", "kitchen_light"), ("close", "garage_door")]),
-        ("turn off the tv, then dim the living room lights to 20 percent",
-         [("turn_off", "tv"), ("set_brightness", "living_room_lamp"), ("set_brightness", "living_room_ceiling")]),
-        ("turn on the kitchen and bedroom lights",
-         [("turn_on", "kitchen_light"), ("turn_on", "kitchen_light_strip"), ("turn_on", "bedroom_light")]),
+        (
+            "turn on the kitchen light and close the garage door",
+            [("turn_on", "kitchen_light"), ("close", "garage_door")],
+        ),
+        (
+            "turn off the tv, then dim the living room lights to 20 percent",
+            [
+                ("turn_off", "tv"),
+                ("set_brightness", "living_room_lamp"),
+                ("set_brightness", "living_room_ceiling"),
+            ],
+        ),
+        (
+            "turn on the kitchen and bedroom lights",
+            [("turn_on", "kitchen_light"), ("turn_on", "kitchen_light_strip"), ("turn_on", "bedroom_light")],
+        ),
         ("turn on the tv and set the volume to 25", [("turn_on", "tv"), ("set_volume", "tv")]),
-        ("turn on the coffee maker and the hall light", [("turn_on", "coffee_maker"), ("turn_on", "hallway_light")]),
+        (
+            "turn on the coffee maker and the hall light",
+            [("turn_on", "coffee_maker"), ("turn_on", "hallway_light")],
+        ),
     ],
 )
 async def test_several_commands_in_one_utterance(
@@ -213,15 +261,21 @@ async def test_several_commands_in_one_utterance(
     assert len([e for e in events if e["type"] == "reply"]) == 1
 
 
-async def test_a_part_not_understood_means_nothing_is_done(config: HearthConfig, understander: Understander) -> None:
+async def test_a_part_not_understood_means_nothing_is_done(
+    config: HearthConfig, understander: Understander
+) -> None:
     _t, events = await Session(config, understander).say("turn on the kitchen light and launch the rockets")
     assert actions(events) == []
 
 
 async def test_questions_never_act(config: HearthConfig, understander: Understander) -> None:
     session = Session(config, understander)
-    for text in ("is the bedroom fan on", "did I leave the garage open", "is the front door locked",
-                 "are any lights still on"):
+    for text in (
+        "is the bedroom fan on",
+        "did I leave the garage open",
+        "is the front door locked",
+        "are any lights still on",
+    ):
         _t, events = await session.say(text)
         assert actions(events) == [], text
         assert reply(events)
@@ -240,8 +294,9 @@ async def test_timers_start_report_cancel(config: HearthConfig, understander: Un
     assert reply(events) == "There are no timers running"
 
 
-async def test_relative_changes_step_from_the_current_state(config: HearthConfig,
-                                                            understander: Understander) -> None:
+async def test_relative_changes_step_from_the_current_state(
+    config: HearthConfig, understander: Understander
+) -> None:
     session = Session(config, understander)
     _t, events = await session.say("make the bedroom warmer")
     assert actions(events) == [("set_temperature", "bedroom_thermostat")]
