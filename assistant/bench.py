@@ -194,6 +194,90 @@ def bench_home(directory: Path) -> Path:
     return directory
 
 
+def _typo(word: str, rng: random.Random) -> str:
+    """One keyboard slip: two neighbouring letters swapped (inside the word)."""
+    if len(word) < 4:
+        return word
+    i = rng.randrange(1, len(word) - 2)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+def stack_utterances(entities: list[EntityName], count: int, seed: int = 2) -> list[str]:
+    """Commands for the whole stack: template phrasings, typos, paraphrases and two-command utterances."""
+    rng = random.Random(seed)
+    kinds: list[Callable[[str, str], str]] = [
+        lambda a, _b: f"turn on the {a}",
+        lambda a, _b: f"trun off the {a}",
+        lambda a, _b: "turn on the " + " ".join(_typo(w, rng) for w in a.split()),
+        lambda a, _b: f"i would like the {a} on",
+        lambda a, _b: f"could you get the {a} going",
+        lambda a, b: f"turn on the {a} and turn off the {b}",
+    ]
+    names = [e.names[0] for e in entities]
+    return [rng.choice(kinds)(rng.choice(names), rng.choice(names)) for _ in range(count)]
+
+
+def bench_understanding_stack(size: int, count: int) -> list[Row]:
+    """Latency of the layered understanding (templates, speller, splitter, classifier) per deciding layer."""
+    from intents.classifier import default_cache_dir, load_or_train
+    from intents.classify import ClassifierLayer
+    from intents.linker import EntityLinker
+    from intents.targets import EntityIndex
+    from intents.understand import Understander
+    from intents.vocabulary import template_words
+
+    data = merge(load_builtin("en"))
+    entities, areas = synthetic_home(size)
+    classifier, _trained = load_or_train(data, default_cache_dir())
+    linker = EntityLinker(entities, areas, vocabulary=template_words(data))
+    layer = ClassifierLayer(classifier, linker, data, EntityIndex(entities))
+    understander = Understander(data, entities, areas, classifier=layer, cache_size=0)
+    samples: dict[str, list[float]] = {}
+    texts = stack_utterances(entities, count)
+    for text in texts[:30]:
+        understander.understand(text)
+    for text in progress(texts, len(texts), f"understanding, {size:,} devices"):
+        started = time.perf_counter_ns()
+        found = understander.understand(text)
+        elapsed = (time.perf_counter_ns() - started) / 1e6
+        samples.setdefault(found.layer or "not understood", []).append(elapsed)
+        samples.setdefault("all layers", []).append(elapsed)
+    rows = []
+    for name, values in sorted(samples.items()):
+        p50, p99 = percentiles(values)
+        target = "p99 ≤ 5 ms" if name == "all layers" else ""
+        rows.append(Row(f"understanding, {size:,} devices: {name}", len(values), p50, p99, target))
+    return rows
+
+
+def bench_accuracy(config_dir: Path) -> int:
+    """Accuracy per category on the YAML suites, and latency per layer, through the real pipeline."""
+    from devices.registry import Registry
+
+    from .evaluate import DryRunDevices, evaluate, load_suite, print_report
+    from .pipeline import Pipeline, build_understander, load_classifier
+
+    config = load_config(config_dir)
+    layer, _ = load_classifier(config)
+    root = Path(__file__).resolve().parents[1] / "tests" / "intents"
+    for name in ("suite", "holdout"):
+        folder = root / name
+        if not folder.is_dir():
+            print(f"(no {folder}: the YAML suites ship with the source tree)")
+            continue
+        registry = Registry(config.devices)
+        pipeline = Pipeline(
+            config, registry, DryRunDevices(registry), understander=build_understander(config, layer)
+        )
+        report = asyncio.run(evaluate(config, pipeline, load_suite(folder)))
+        print(
+            f"\n{name}: {len(report.outcomes)} utterances (targets: template ≥ 98 % exact; paraphrase, typo, "
+            "asr_noise ≥ 90 %; multi_command, followup ≥ 95 %; wrong ≤ 1 % everywhere)"
+        )
+        print_report(report)
+    return 0
+
+
 def print_table(rows: list[Row]) -> None:
     """Print measured figures beside their targets."""
     width = max(len(r.what) for r in rows)
@@ -205,11 +289,16 @@ def print_table(rows: list[Row]) -> None:
 def run_benchmarks(*, quick: bool = False, only: set[str] | None = None) -> int:
     """Run the selected benchmarks and print one table."""
     rows: list[Row] = []
-    wanted = only or {"recognition", "pipeline"}
+    wanted = only or {"recognition", "understanding", "pipeline", "accuracy"}
     if "recognition" in wanted:
         rows += bench_recognition(SIZES, 300 if quick else 3_000)
+    if "understanding" in wanted:
+        rows += bench_understanding_stack(5_000, 300 if quick else 2_000)
     if wanted & {"pipeline", "websocket"}:
         with tempfile.TemporaryDirectory(prefix="hearth-bench-") as tmp:
             rows += asyncio.run(bench_pipeline(bench_home(Path(tmp)), 50 if quick else 500))
-    print_table(rows)
+    if rows:
+        print_table(rows)
+    if "accuracy" in wanted:
+        bench_accuracy(Path(__file__).resolve().parents[1] / "config")
     return 0

@@ -82,7 +82,9 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="measure recognition and end-to-end latency")
     bench.add_argument("--quick", action="store_true", help="fewer iterations (a smoke run)")
-    bench.add_argument("--only", default=None, help="comma-separated: recognition, pipeline, websocket")
+    bench.add_argument(
+        "--only", default=None, help="comma-separated: recognition, understanding, pipeline, accuracy"
+    )
     bench.set_defaults(func=_bench)
     return parser
 

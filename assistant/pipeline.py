@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from devices.model import Command
 from devices.registry import Registry
-from devices.service import ActionResult, DeviceService
+from devices.service import ActionResult
 from intents.classifier import Progress, default_cache_dir, load_or_train
 from intents.classify import ClassifierLayer
 from intents.context import ContextWindow, Turn
@@ -39,6 +40,15 @@ from .timers import TIMER_INTENTS, TimerService
 from .understanding import Plan, plan_commands, query_reply, target_types
 
 Emit = Callable[[Event], None]
+
+
+class Executor(Protocol):
+    """What the pipeline needs of the devices: run commands, report each outcome (DeviceService does)."""
+
+    async def execute_many(self, commands: Sequence[Command]) -> list[ActionResult]:
+        """Carry out the commands; one result each, in order."""
+        ...
+
 
 # Which `_errors` response explains each device error code.
 FAILURE_OUTCOMES: Mapping[str, str] = {
@@ -164,7 +174,7 @@ class Pipeline:
         self,
         config: HearthConfig,
         registry: Registry,
-        devices: DeviceService,
+        devices: Executor,
         *,
         understander: Understander | None = None,
         timers: TimerService | None = None,
