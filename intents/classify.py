@@ -24,7 +24,6 @@ from .vocabulary import template_words
 if TYPE_CHECKING:
     from .understand import Understanding
 
-PRONOUNS = frozenset({"it", "them", "that", "those", "this", "these", "they"})
 
 _ON = frozenset({"on", "start", "activate", "enable", "resume"})
 _OFF = frozenset({"off", "kill", "stop", "deactivate", "disable", "out"})

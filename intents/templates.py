@@ -174,16 +174,21 @@ def _has_content(node: Node) -> bool:
     return True
 
 
-def references(node: Node) -> Iterator[SlotRef | RuleRef]:
-    """Every slot and rule reference in a template, in order (rules are not followed)."""
-    if isinstance(node, SlotRef | RuleRef):
+def leaves(node: Node) -> Iterator[Word | SlotRef | RuleRef]:
+    """Every word, slot and rule reference in a template, in order (rules are not followed)."""
+    if isinstance(node, Word | SlotRef | RuleRef):
         yield node
     elif isinstance(node, Seq):
         for item in node.items:
-            yield from references(item)
-    elif isinstance(node, Alt):
+            yield from leaves(item)
+    else:
         for option in node.options:
-            yield from references(option)
+            yield from leaves(option)
+
+
+def references(node: Node) -> Iterator[SlotRef | RuleRef]:
+    """Every slot and rule reference in a template, in order (rules are not followed)."""
+    return (leaf for leaf in leaves(node) if not isinstance(leaf, Word))
 
 
 def can_be_empty(node: Node, rules: Mapping[str, Template]) -> bool:

@@ -46,25 +46,19 @@ HOMOPHONES: dict[str, str] = {
     "hi": "high",
     "too": "to",
     "lite": "light",
-    "lights": "lights",
     "lamb": "lamp",
     "won": "one",
-    "for": "for",
-    "of": "off",
-    "lock": "locked",
-    "of the": "off the",
 }
+# Homophones that only hold in one place: "of" for "off" at the end ("turn the tv of"), "lock" for
+# "locked" at the end of a question ("is the front door lock").
+LAST_WORD_HOMOPHONES: dict[str, str] = {"of": "off", "lock": "locked"}
 
 
 def sound_alike(tokens: Sequence[str]) -> list[str]:
     """The tokens with command-word homophones replaced ("paws the tv" → "pause the tv")."""
     out = [HOMOPHONES.get(t, t) for t in tokens]
-    # "of" means "off" only where "off" can stand: the end, or right after a verb.
-    for i, token in enumerate(tokens):
-        if token == "of" and i not in (len(tokens) - 1,) and tokens[i - 1] not in ("turn", "switch"):
-            out[i] = "of"
-        if token == "lock" and i != len(tokens) - 1:
-            out[i] = "lock"  # "locked" only as the last word: "is the front door lock"
+    if out:
+        out[-1] = LAST_WORD_HOMOPHONES.get(out[-1], out[-1])
     return out
 
 

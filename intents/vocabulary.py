@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from .document import IntentData, ValueList
-from .templates import Alt, Node, Seq, Word
+from .templates import Node, Word, leaves
 
 
-def _words(node: Node) -> Iterator[str]:
-    if isinstance(node, Word):
-        yield node.text
-    elif isinstance(node, Seq):
-        for item in node.items:
-            yield from _words(item)
-    elif isinstance(node, Alt):
-        for option in node.options:
-            yield from _words(option)
+def _words(node: Node) -> list[str]:
+    return [leaf.text for leaf in leaves(node) if isinstance(leaf, Word)]
 
 
 def template_words(data: IntentData) -> set[str]:
