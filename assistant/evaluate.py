@@ -7,7 +7,6 @@ state logic, with no broker in between.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,13 +22,15 @@ from devices.registry import Registry
 from devices.service import ActionResult
 from devices.simulator import handle_command, initial_state
 from intents.context import ContextWindow
+from intents.followup import DEVICELESS
 from intents.model import IntentMatch
 from intents.targets import Targets, resolve_targets
 from intents.understand import Understanding
 
+from .bench import percentiles
 from .config import HearthConfig
 from .pipeline import Pipeline, RunRequest, Speaker
-from .understanding import DEVICELESS_INTENTS, target_types
+from .understanding import target_types
 
 VERDICTS = ("exact", "wrong", "declined")
 VALUE_SLOTS = (
@@ -94,10 +95,7 @@ class Report:
 
 
 def _stats(values: list[float]) -> tuple[int, float, float]:
-    ordered = sorted(values)
-    p50 = ordered[len(ordered) // 2]
-    p99 = ordered[min(len(ordered) - 1, math.ceil(len(ordered) * 0.99) - 1)]
-    return len(ordered), p50, p99
+    return len(values), *percentiles(values)
 
 
 def load_suite(folder: Path) -> list[Case]:
@@ -182,7 +180,7 @@ async def evaluate(config: HearthConfig, pipeline: Pipeline, cases: Iterable[Cas
 def _targets(pipeline: Pipeline, understanding: Understanding, area: str | None) -> list[Targets]:
     return [
         Targets()
-        if m.intent in DEVICELESS_INTENTS
+        if m.intent in DEVICELESS
         else resolve_targets(m, pipeline.index, area, types=target_types(m.intent))
         for m in understanding.matches
     ]

@@ -9,7 +9,6 @@ from typing import Any
 
 from devices.model import SUPPORTED_ACTIONS, Action, Command, DeviceSpec, DeviceType
 from devices.registry import Registry
-from intents.followup import DEVICELESS
 from intents.model import IntentMatch
 from intents.recognizer import IntentData
 from intents.responses import join_names, render, response_template
@@ -63,8 +62,6 @@ RELATIVE: Mapping[str, tuple[Action, str, float, float, float]] = {
 }
 
 QUESTION_CODES = frozenset({"ambiguous", "need-area"})
-# Intents about no device at all (custom intents that only answer are too).
-DEVICELESS_INTENTS = DEVICELESS
 TARGET_CODES: Mapping[str, str] = {
     "no-device": "device-unknown",
     "ambiguous": "ambiguous",

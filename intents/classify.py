@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .classifier import IntentClassifier
 from .document import IntentData, RangeList, ValueList
+from .followup import DEFAULT_DOMAIN as RELATIVE_DEFAULT_DOMAIN
 from .followup import IntentTypes, refers
 from .linker import EntityLinker, Linked, Mention
 from .model import IntentMatch, SlotValue
@@ -161,17 +162,13 @@ DETERMINERS = frozenset(
 )
 QUESTION_WORDS = frozenset({"is", "are", "did", "does", "do", "was", "were", "has", "have"})
 ORDER_OPENERS = (("make", "sure"), ("ensure",))
+# The context layer's defaults, and media commands said with no device ("pause") mean the room's player.
 DEFAULT_DOMAIN: Mapping[str, str] = {
+    **RELATIVE_DEFAULT_DOMAIN,
     "media_play": "media_player",
     "media_pause": "media_player",
     "media_next": "media_player",
     "media_previous": "media_player",
-    "volume_up": "media_player",
-    "volume_down": "media_player",
-    "brightness_up": "light",
-    "brightness_down": "light",
-    "temperature_up": "climate",
-    "temperature_down": "climate",
 }
 # Intents that need nothing else (no device): answered as soon as the classifier is sure.
 NO_TARGET = frozenset(
