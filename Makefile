@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config
 SYSTEM_DEPS := mosquitto:mosquitto
+# The tests also synthesise speech (espeak-ng) and convert audio (sox).
+TEST_DEPS := $(SYSTEM_DEPS) espeak-ng:espeak-ng sox:sox
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .PHONY: run test lint typecheck pytest bench check clean
@@ -14,7 +16,7 @@ run: $(VENV)/.installed
 	$(BIN)/hearth serve --config $(CONFIG) --simulate
 
 test: $(VENV)/.installed-test
-	@scripts/system-deps.sh $(SYSTEM_DEPS)
+	@scripts/system-deps.sh $(TEST_DEPS)
 	$(MAKE) --no-print-directory lint typecheck pytest
 
 lint: $(VENV)/.installed-test

@@ -260,7 +260,7 @@ def bench_accuracy(config_dir: Path) -> int:
     config = load_config(config_dir)
     layer, _ = load_classifier(config)
     root = Path(__file__).resolve().parents[1] / "tests" / "intents"
-    for name in ("suite", "holdout"):
+    for name in ("suite", "holdout", "fresh"):
         folder = root / name
         if not folder.is_dir():
             print(f"(no {folder}: the YAML suites ship with the source tree)")
@@ -286,10 +286,10 @@ def print_table(rows: list[Row]) -> None:
         print(f"{r.what:<{width}}  {r.samples:>6}  {r.p50_ms:>9.4f}  {r.p99_ms:>9.4f}  {r.target}")
 
 
-def run_benchmarks(*, quick: bool = False, only: set[str] | None = None) -> int:
-    """Run the selected benchmarks and print one table."""
+def run_benchmarks(*, quick: bool = False, only: set[str] | None = None, asr_model: str | None = None) -> int:
+    """Run the selected benchmarks and print their tables."""
     rows: list[Row] = []
-    wanted = only or {"recognition", "understanding", "pipeline", "accuracy"}
+    wanted = only or {"recognition", "understanding", "pipeline", "accuracy", "audio"}
     if "recognition" in wanted:
         rows += bench_recognition(SIZES, 300 if quick else 3_000)
     if "understanding" in wanted:
@@ -301,4 +301,8 @@ def run_benchmarks(*, quick: bool = False, only: set[str] | None = None) -> int:
         print_table(rows)
     if "accuracy" in wanted:
         bench_accuracy(Path(__file__).resolve().parents[1] / "config")
+    if "audio" in wanted:
+        from .bench_audio import bench_audio
+
+        bench_audio(quick=quick, model=Path(asr_model).resolve() if asr_model else None)
     return 0

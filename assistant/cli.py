@@ -53,8 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--config", default=DEFAULT_CONFIG)
     check.set_defaults(func=_check)
 
-    say = sub.add_parser("say", help="send text runs to a hub and print the events")
-    say.add_argument("text", nargs="+", help="one or more utterances, sent in one session")
+    say = sub.add_parser("say", help="send text runs (or .wav recordings) to a hub and print the events")
+    say.add_argument(
+        "text", nargs="+", help="one or more utterances, sent in one session; a .wav file is sent as speech"
+    )
     say.add_argument("--config", default=None, help="read the URL and a client token from this config folder")
     say.add_argument("--client", default=None, help="which client of the config to speak as")
     say.add_argument(
@@ -83,7 +85,12 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure recognition and end-to-end latency")
     bench.add_argument("--quick", action="store_true", help="fewer iterations (a smoke run)")
     bench.add_argument(
-        "--only", default=None, help="comma-separated: recognition, understanding, pipeline, accuracy"
+        "--only",
+        default=None,
+        help="comma-separated: recognition, understanding, pipeline, accuracy, audio",
+    )
+    bench.add_argument(
+        "--asr-model", default=None, help="also measure faster-whisper with this model folder (audio)"
     )
     bench.set_defaults(func=_bench)
     return parser
@@ -161,6 +168,7 @@ def _run_until_signal(coro: Any) -> int:
 
 def _say(args: argparse.Namespace) -> int:
     from .say import SayOptions, say
+    from .speech.corpus import CorpusError
 
     url, token, cafile = args.url, os.environ.get("HEARTH_TOKEN"), args.cafile
     if args.config is not None:
@@ -193,6 +201,9 @@ def _say(args: argparse.Namespace) -> int:
     except (OSError, TimeoutError) as err:
         print(f"hearth: cannot talk to the hub at {options.url}: {err or 'timed out'}", file=sys.stderr)
         return 1
+    except CorpusError as err:
+        print(f"hearth: {err}", file=sys.stderr)
+        return 2
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -223,7 +234,7 @@ def _bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmarks
 
     only = set(args.only.split(",")) if args.only else None
-    return run_benchmarks(quick=args.quick, only=only)
+    return run_benchmarks(quick=args.quick, only=only, asr_model=args.asr_model)
 
 
 def dump(event: dict[str, Any]) -> str:

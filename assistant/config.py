@@ -14,6 +14,7 @@ from devices.errors import DeviceConfigError
 from intents.model import IntentDataError
 from intents.recognizer import IntentData, IntentDocument, load_builtin, merge, parse_intent_document
 
+from .speech.asr import TRAILING_SILENCE_MS, AsrSettings, VadSettings
 from .yamlpos import ConfigError, ConfigProblem, DataPath, LocatedDocument, dotted, load_yaml
 
 DEFAULT_PORT = 8765
@@ -90,6 +91,7 @@ class HearthConfig:
     devices: DevicesConfig
     intents: IntentData
     intent_files: tuple[str, ...] = ()
+    asr: AsrSettings = field(default_factory=AsrSettings)
 
 
 class _Checker:
@@ -284,6 +286,61 @@ def _read_context(c: _Checker, raw: Any) -> ContextSettings:
     return ContextSettings(turns=turns, max_age=c.positive(ctx.get("max_age"), ("context", "max_age"), 300.0))
 
 
+ASR_ENGINES = ("pocketsphinx", "faster-whisper", "none")
+ASR_KEYS = {"engine", "model", "compute_type", "beam_size", "stream_interval_ms", "vad"}
+VAD_KEYS = {"threshold", "trailing_silence", "max_seconds", "no_speech_seconds", "early_silence_ms"}
+
+
+def _read_asr(c: _Checker, raw: Any, base: Path, language: str) -> AsrSettings:
+    path: DataPath = ("asr",)
+    asr = c.mapping(raw, path, ASR_KEYS)
+    engine = c.typed(asr.get("engine"), (*path, "engine"), str, "pocketsphinx")
+    if engine not in ASR_ENGINES:
+        c.add((*path, "engine"), f"unknown engine {engine!r} (engines: {', '.join(ASR_ENGINES)})")
+        engine = "none"
+    model = None
+    model_text = c.typed(asr.get("model"), (*path, "model"), str, None)
+    if model_text is not None:
+        model = (base / Path(model_text).expanduser()).resolve()
+        if not model.is_dir():
+            c.add(
+                (*path, "model"), f"{str(model)!r} is not a directory (put the path of the model folder here)"
+            )
+    elif engine == "faster-whisper":
+        c.add(
+            (*path, "model"),
+            "faster-whisper needs a local CTranslate2 model folder (model.bin, config.json, tokenizer.json), "
+            "e.g. a download of Systran/faster-whisper-tiny.en",
+        )
+    compute_type = c.typed(asr.get("compute_type"), (*path, "compute_type"), str, "int8")
+    beam_size = c.typed(asr.get("beam_size"), (*path, "beam_size"), int, 1)
+    if not 1 <= beam_size <= 10:
+        c.add((*path, "beam_size"), "must be between 1 and 10")
+        beam_size = 1
+    interval = int(c.positive(asr.get("stream_interval_ms"), (*path, "stream_interval_ms"), 300))
+    vad = _read_vad(c, asr.get("vad"), (*path, "vad"))
+    return AsrSettings(engine, model, language, compute_type, beam_size, interval, vad)
+
+
+def _read_vad(c: _Checker, raw: Any, path: DataPath) -> VadSettings:
+    vad = c.mapping(raw, path, VAD_KEYS)
+    threshold = c.typed(vad.get("threshold"), (*path, "threshold"), (int, float), 0.5)
+    if not 0.05 <= threshold <= 0.95:
+        c.add((*path, "threshold"), "must be between 0.05 and 0.95 (speech probability)")
+        threshold = 0.5
+    trailing = c.typed(vad.get("trailing_silence"), (*path, "trailing_silence"), str, "default")
+    if trailing not in TRAILING_SILENCE_MS:
+        c.add((*path, "trailing_silence"), f"must be one of {', '.join(TRAILING_SILENCE_MS)}")
+        trailing = "default"
+    max_seconds = c.positive(vad.get("max_seconds"), (*path, "max_seconds"), 15.0)
+    if max_seconds > 60:
+        c.add((*path, "max_seconds"), "at most 60 seconds: a longer utterance is not a home command")
+        max_seconds = 15.0
+    no_speech = c.positive(vad.get("no_speech_seconds"), (*path, "no_speech_seconds"), 8.0)
+    early = int(c.positive(vad.get("early_silence_ms"), (*path, "early_silence_ms"), 200))
+    return VadSettings(float(threshold), trailing, max_seconds, no_speech, early)
+
+
 def _load_secrets(directory: Path) -> dict[str, str]:
     path = directory / "secrets.yaml"
     if not path.exists():
@@ -344,7 +401,7 @@ def load_config(directory: str | Path) -> HearthConfig:
     secrets = _load_secrets(base)
     doc = load_yaml(base / "hearth.yaml", secrets.get)
     c = _Checker(doc)
-    root = c.mapping(doc.data, (), {"language", "hub", "mqtt", "context"})
+    root = c.mapping(doc.data, (), {"language", "hub", "mqtt", "context", "asr"})
     language = c.typed(root.get("language"), ("language",), str, "en")
     try:
         devices, device_problems = load_devices(base)
@@ -356,6 +413,7 @@ def load_config(directory: str | Path) -> HearthConfig:
     hub = _read_hub(c, root.get("hub"), base, area_ids)
     mqtt = _read_mqtt(c, root.get("mqtt"))
     context = _read_context(c, root.get("context"))
+    asr = _read_asr(c, root.get("asr"), base, language)
     try:
         intents, files, intent_problems = _load_intents(base, language)
     except (ValueError, KeyError) as err:
@@ -364,7 +422,7 @@ def load_config(directory: str | Path) -> HearthConfig:
     problems = c.problems + problems + intent_problems
     if problems:
         raise ConfigError(problems)
-    return HearthConfig(base, language, hub, mqtt, context, devices, intents, files)
+    return HearthConfig(base, language, hub, mqtt, context, devices, intents, files, asr)
 
 
 def is_loopback(host: str) -> bool:

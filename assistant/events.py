@@ -188,6 +188,7 @@ class VadEnd(Event):
 
     TYPE: ClassVar[str] = "vad-end"
     id: str
+    reason: str | None = None  # silence | early | max-length | audio-end | timeout
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -198,6 +199,7 @@ class Transcript(Event):
     id: str
     text: str
     partial: bool = False
+    confidence: float | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

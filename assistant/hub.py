@@ -28,8 +28,22 @@ from intents.context import ContextWindow
 
 from .config import HearthConfig
 from .events import ContextEvent, Error, Event, RunEnd, StateEvent
-from .pipeline import Pipeline, RunRequest, Speaker, build_understander, load_classifier
-from .protocol import CancelRun, Close, Decision, HubConnection, Send, ShowContext, StartRun
+from .pipeline import Pipeline, RunRequest, Speaker, build_understander, entity_names, load_classifier
+from .protocol import (
+    CancelRun,
+    Close,
+    Decision,
+    EndAudio,
+    FeedAudio,
+    HubConnection,
+    Send,
+    ShowContext,
+    StartRun,
+)
+from .speech.asr import HomeVocabulary
+from .speech.engines import build_listener
+from .speech.inbox import AudioInbox
+from .speech.listen import Listener
 from .timers import TimerService
 
 log = logging.getLogger("hearth.hub")
@@ -46,6 +60,7 @@ class ClientSession:
     context: ContextWindow
     outbox: asyncio.Queue[str | None]
     runs: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    audio: dict[str, AudioInbox] = field(default_factory=dict)
 
     @classmethod
     def open(
@@ -83,6 +98,7 @@ class Hub:
         self.devices: DeviceService | None = None
         self.pipeline: Pipeline | None = None
         self.timers: TimerService | None = None
+        self.listener: Listener | None = None
         self.sessions: set[ClientSession] = set()
         self._area_ids = frozenset(area.id for area in config.devices.areas)
         self._page = _load_page()
@@ -140,8 +156,17 @@ class Hub:
         self.timers = TimerService(self.config.intents, self._notify)
         self.timers.start()
         understander = build_understander(self.config, classifier)
+        entities, areas = entity_names(self.config)
+        vocabulary = HomeVocabulary(self.config.intents, entities, areas)
+        # Loading a model or building a grammar takes a while: keep the loop free meanwhile.
+        self.listener = await asyncio.to_thread(build_listener, self.config.asr, vocabulary)
         self.pipeline = Pipeline(
-            self.config, self.registry, self.devices, understander=understander, timers=self.timers
+            self.config,
+            self.registry,
+            self.devices,
+            understander=understander,
+            timers=self.timers,
+            listener=self.listener,
         )
         hub_cfg = self.config.hub
         self._server = await serve(
@@ -162,6 +187,8 @@ class Hub:
             await self._server.wait_closed()
         if self.timers is not None:
             await self.timers.stop()
+        if self.listener is not None:
+            self.listener.engine.close()
         for client in (self._simulator, self.devices):
             if client is not None:
                 await client.stop()
@@ -248,7 +275,21 @@ class Hub:
                     self._send_snapshot(session)
             elif isinstance(decision, StartRun):
                 run = decision.run
-                session.runs[run.id] = asyncio.create_task(self._run(session, RunRequest.from_event(run)))
+                inbox = None
+                if run.audio is not None:
+                    inbox = session.audio[run.id] = AudioInbox()
+                session.runs[run.id] = asyncio.create_task(
+                    self._run(session, RunRequest.from_event(run), inbox)
+                )
+            elif isinstance(decision, FeedAudio):
+                target = session.audio.get(decision.id)
+                if target is not None:
+                    # Waits while this run's inbox is full: only this client's reading slows down.
+                    await target.put(decision.data)
+            elif isinstance(decision, EndAudio):
+                target = session.audio.get(decision.id)
+                if target is not None:
+                    target.end()
             elif isinstance(decision, CancelRun):
                 task = session.runs.get(decision.id)
                 if task is not None:
@@ -261,12 +302,12 @@ class Hub:
                 return True
         return False
 
-    async def _run(self, session: ClientSession, request: RunRequest) -> None:
+    async def _run(self, session: ClientSession, request: RunRequest, audio: AudioInbox | None) -> None:
         identity = session.protocol.identity
         assert self.pipeline is not None and identity is not None
         try:
             await self.pipeline.run(
-                request, Speaker(identity.client, identity.area), session.context, session.send
+                request, Speaker(identity.client, identity.area), session.context, session.send, audio
             )
         except asyncio.CancelledError:
             # The pipeline already sent run-end; nothing else to do but stop.
@@ -279,6 +320,7 @@ class Hub:
             session.send(RunEnd(id=request.id, ok=False, timings={}, code="internal-error"))
         finally:
             session.runs.pop(request.id, None)
+            session.audio.pop(request.id, None)
             session.protocol.run_finished(request.id)
 
     async def _write(self, session: ClientSession) -> None:

@@ -36,6 +36,11 @@ from .events import (
     RunStart,
     Stage,
 )
+from .speech.asr import Hypothesis
+from .speech.audio import parse_audio_format
+from .speech.doubt import rival_reading
+from .speech.inbox import AudioInbox
+from .speech.listen import Listener
 from .timers import TIMER_INTENTS, TimerService
 from .understanding import Plan, plan_commands, query_reply, target_types
 
@@ -178,9 +183,11 @@ class Pipeline:
         *,
         understander: Understander | None = None,
         timers: TimerService | None = None,
+        listener: Listener | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
+        self.listener = listener
         self.registry = registry
         self.devices = devices
         self.clock = clock
@@ -188,26 +195,98 @@ class Pipeline:
         self.index = self.understander.index
         self.timers = timers
 
-    async def run(self, request: RunRequest, speaker: Speaker, context: ContextWindow, emit: Emit) -> Turn:
+    async def run(
+        self,
+        request: RunRequest,
+        speaker: Speaker,
+        context: ContextWindow,
+        emit: Emit,
+        audio: AudioInbox | None = None,
+    ) -> Turn:
         """Process one run, emitting its events; always ends with exactly one run-end."""
         state = _RunState()
         started = time.perf_counter()
         emit(RunStart(id=request.id, text=request.text))
+        text = request.text
         try:
-            if request.text is None:
+            if text is not None:
+                await self._text_run(request, text, speaker, context, state, emit)
+            elif self.listener is None or audio is None:
                 state.code = "stt-unavailable"
                 emit(Error(code=state.code, message="speech input is not enabled on this hub", id=request.id))
             else:
-                await self._text_run(request, request.text, speaker, context, state, emit)
+                text = await self._audio_run(request, audio, speaker, context, state, emit)
         except asyncio.CancelledError:
             state.ok, state.code = False, "cancelled"
             raise
         finally:
+            if audio is not None:
+                audio.close()
             state.timings["total"] = round((time.perf_counter() - started) * 1000, 3)
             emit(RunEnd(id=request.id, ok=state.ok, timings=state.timings, code=state.code))
-        turn = state.turn(request.text or "", self.clock())
-        context.add(turn)
+        turn = state.turn(text or "", self.clock())
+        if text:
+            context.add(turn)
         return turn
+
+    async def _audio_run(
+        self,
+        request: RunRequest,
+        audio: AudioInbox,
+        speaker: Speaker,
+        context: ContextWindow,
+        state: _RunState,
+        emit: Emit,
+    ) -> str | None:
+        """Listen to the run's audio, then handle the transcript like a typed command."""
+        assert self.listener is not None and request.audio is not None
+        history = context.recent(self.clock())
+
+        def complete(partial: str) -> bool:
+            return self._is_complete(partial, history, speaker.area)
+
+        heard = await self.listener.listen(
+            request.id, parse_audio_format(request.audio), audio, emit, complete, state.timings
+        )
+        if heard.code is not None or heard.hypothesis is None:
+            state.code = heard.code or "stt-no-text"
+            emit(Error(code=state.code, message=heard.message, id=request.id))
+            return None
+        rival = self._rival(heard.hypothesis, history, speaker.area)
+        if rival is not None:
+            # "turn off" and "turn on" sounded alike: a question back beats the wrong action.
+            understanding = self.understander.understand(heard.text, history, speaker.area)
+            first = understanding.matches[0] if understanding.matches else None
+            targets = () if first is None else self._target_ids(first, speaker)
+            state.device_ids = targets
+            state.ask("unsure", targets, None)
+            state.ok = True
+            self._reply(
+                request.id, state, emit, self._error_text("unsure", {"first": heard.text, "second": rival})
+            )
+            return heard.text
+        await self._text_run(request, heard.text, speaker, context, state, emit)
+        return heard.text
+
+    def _is_complete(self, text: str, history: Sequence[Turn], area: str | None) -> bool:
+        """Whether a partial transcript already is a whole command on named, unambiguous devices."""
+        understanding = self.understander.understand(text, history, area)
+        if understanding.question is not None or understanding.layer != "template":
+            return False
+        return all(
+            m.intent in TIMER_INTENTS or self._target_ids(m, Speaker(area=area))
+            for m in understanding.matches
+        )
+
+    def _target_ids(self, match: IntentMatch, speaker: Speaker) -> tuple[str, ...]:
+        targets = resolve_targets(match, self.index, speaker.area, types=target_types(match.intent))
+        return () if targets.problem else targets.ids
+
+    def _rival(self, hypothesis: Hypothesis, history: Sequence[Turn], area: str | None) -> str | None:
+        def understand(text: str) -> tuple[IntentMatch, ...]:
+            return self.understander.understand(text, history, area).matches
+
+        return rival_reading(hypothesis, understand)
 
     async def _text_run(
         self,

@@ -24,6 +24,7 @@ from .events import (
     Welcome,
     parse_event,
 )
+from .speech.audio import AudioFormatError, parse_audio_format
 
 # WebSocket close codes used by the hub.
 CLOSE_NORMAL = 1000
@@ -74,7 +75,22 @@ class ShowContext:
     id: str | None
 
 
-Decision = Send | Close | StartRun | CancelRun | ShowContext
+@dataclass(frozen=True, slots=True)
+class FeedAudio:
+    """Hand a binary frame to the audio run `id`."""
+
+    id: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class EndAudio:
+    """The client finished the audio of run `id`."""
+
+    id: str
+
+
+Decision = Send | Close | StartRun | CancelRun | ShowContext | FeedAudio | EndAudio
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +114,10 @@ class HubConnection:
         self.phase = Phase.AWAIT_HELLO
         self.identity: Identity | None = None
         self.active_runs: set[str] = set()
+        # The run that binary frames belong to, until the client's audio-end.
+        self.audio_run: str | None = None
+        # An audio run the hub already finished (endpointed by VAD): the client may still be streaming.
+        self._finished_audio_run: str | None = None
 
     def receive_text(self, text: str) -> list[Decision]:
         """Handle one text frame."""
@@ -121,11 +141,18 @@ class HubConnection:
             return self._unauthorized("send hello with your token first")
         if self.phase is Phase.CLOSED:
             return []
+        if self.audio_run is not None:
+            return [FeedAudio(self.audio_run, data)] if data else []
+        if self._finished_audio_run is not None:
+            return []  # frames still in flight after the hub ended the utterance: nothing to say
         return [Send(Error(code="no-audio-run", message="binary audio arrived without an audio run"))]
 
     def run_finished(self, run_id: str) -> None:
         """Forget a run once its run-end went out."""
         self.active_runs.discard(run_id)
+        if self.audio_run == run_id:
+            self.audio_run = None
+            self._finished_audio_run = run_id
 
     def close(self) -> None:
         """The transport closed."""
@@ -183,7 +210,7 @@ class HubConnection:
                 ]
             return [CancelRun(event.id)]
         if isinstance(event, AudioEnd):
-            return [Send(Error(code="no-audio-run", message="audio-end without an audio run", id=event.id))]
+            return self._audio_end(event)
         if isinstance(event, ContextRequest):
             return [ShowContext(event.id)]
         return [Send(Error(code="unknown-type", message=f"{event.TYPE!r} is not accepted here"))]
@@ -195,7 +222,26 @@ class HubConnection:
             return [Send(Error(code="duplicate-run", message=f"run {run.id!r} is in progress", id=run.id))]
         if len(self.active_runs) >= self._max_active_runs:
             return [Send(Error(code="busy", message="too many runs in progress", id=run.id))]
-        if run.text is None and run.audio is None:
-            return [Send(Error(code="bad-event", message="run needs 'text' or 'audio'", id=run.id))]
+        if (run.text is None) == (run.audio is None):
+            return [Send(Error(code="bad-event", message="run needs either 'text' or 'audio'", id=run.id))]
+        if run.audio is not None:
+            if self.audio_run is not None:
+                message = f"audio run {self.audio_run!r} is still streaming; send audio-end first"
+                return [Send(Error(code="audio-busy", message=message, id=run.id))]
+            try:
+                parse_audio_format(run.audio)
+            except AudioFormatError as err:
+                return [Send(Error(code=err.code, message=str(err), id=run.id))]
+            self.audio_run, self._finished_audio_run = run.id, None
         self.active_runs.add(run.id)
         return [StartRun(run)]
+
+    def _audio_end(self, event: AudioEnd) -> list[Decision]:
+        run_id = self.audio_run
+        if run_id is not None and event.id in (None, run_id):
+            self.audio_run = None
+            return [EndAudio(run_id)]
+        if self._finished_audio_run is not None and event.id in (None, self._finished_audio_run):
+            self._finished_audio_run = None  # the hub had already ended this utterance
+            return []
+        return [Send(Error(code="no-audio-run", message="audio-end without an audio run", id=event.id))]

@@ -1,4 +1,4 @@
-"""`hearth say`: a small WebSocket client that sends text runs and prints events as they arrive."""
+"""`hearth say`: a small WebSocket client that sends text (or .wav) runs and prints events as they arrive."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ import asyncio
 import json
 import ssl
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
 from .events import PROTOCOL_VERSION
+from .speech.corpus import read_wav
+
+FRAME_MS = 40  # audio goes out in frames this long, paced like a live microphone
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,8 @@ def describe(event: dict[str, Any]) -> str:
             f"{event.get('topic')} {event.get('payload')}" if event.get("topic") else "(nothing published)"
         )
         return f"action     {event['device']} {event['command']}  {where}  {status}"
+    if kind == "transcript":
+        return f"heard      {event['text']}" + ("  …" if event.get("partial") else "")
     if kind == "reply":
         return f"reply      {event['text']}"
     if kind == "error":
@@ -94,9 +100,25 @@ async def say(opts: SayOptions) -> int:
         if not await _events_until(ws, {"welcome"}, opts):
             return 1
         for number, text in enumerate(opts.texts, 1):
-            await ws.send(json.dumps({"type": "run", "id": f"say-{number}", "text": text}))
+            run_id = f"say-{number}"
+            if text.lower().endswith(".wav"):
+                await _stream_wav(ws, run_id, Path(text))
+            else:
+                await ws.send(json.dumps({"type": "run", "id": run_id, "text": text}))
             all_ok = await _events_until(ws, {"run-end"}, opts) and all_ok
         if opts.show_context:
             await ws.send(json.dumps({"type": "context", "id": "context"}))
             await _events_until(ws, {"context"}, opts)
     return 0 if all_ok else 1
+
+
+async def _stream_wav(ws: ClientConnection, run_id: str, path: Path) -> None:
+    """Send a PCM16 wav file as an audio run, in real time like a microphone, then audio-end."""
+    fmt, pcm = await asyncio.to_thread(read_wav, path)
+    audio = {"rate": fmt.rate, "width": fmt.width, "channels": fmt.channels}
+    await ws.send(json.dumps({"type": "run", "id": run_id, "audio": audio}))
+    step = fmt.rate * fmt.channels * fmt.width * FRAME_MS // 1000
+    for offset in range(0, len(pcm), step):
+        await ws.send(pcm[offset : offset + step])
+        await asyncio.sleep(FRAME_MS / 1000)
+    await ws.send(json.dumps({"type": "audio-end", "id": run_id}))

@@ -12,12 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from rapidfuzz import fuzz, process
+
 from .classifier import IntentClassifier
 from .document import IntentData, RangeList, ValueList
 from .followup import DEFAULT_DOMAIN as RELATIVE_DEFAULT_DOMAIN
 from .followup import IntentTypes, refers
 from .linker import EntityLinker, Linked, Mention
 from .model import IntentMatch, SlotValue
+from .normalize import FILLERS
 from .numbers import parse_number
 from .targets import EntityIndex
 from .vocabulary import template_words
@@ -106,6 +109,8 @@ PERCENT_WORDS: Mapping[str, int] = {
     "maximum": 100,
 }
 MUST_SAY = frozenset({"turn_on", "turn_off"})
+# Intents whose object may be content rather than a device ("play some jazz"): every word must be known.
+CONTENT_INTENTS = frozenset({"media_play"})
 NUMBER_SLOTS: Mapping[str, str] = {
     "set_brightness": "brightness",
     "set_position": "position",
@@ -134,6 +139,8 @@ RELATIVE_TO_SET: Mapping[str, str] = {
     "open_cover": "set_position",
     "close_cover": "set_position",  # "open them halfway"
 }
+# Intents that set a number, and the relative ones that do when a number is said ("turn it down to 10").
+VALUE_FAMILY = frozenset({*NUMBER_SLOTS, *(i for i, t in RELATIVE_TO_SET.items() if t != "set_position")})
 # Device type, then the intent a value word turns "turn on" into, and the list the value comes from.
 VALUE_ON: Mapping[str, tuple[str, str]] = {"fan": ("set_fan_speed", "speed"), "light": ("set_color", "color")}
 AREA_INTENTS = frozenset({"get_temperature", "get_humidity"})
@@ -156,7 +163,7 @@ VERB_TYPE_WORDS = frozenset({"switch", "lock", "plug", "light", "fan", "heat"})
 PARTICLES_AFTER = frozenset({"on", "off", "up", "down", "in", "out"})
 # Security devices take no guesses: every word said must be accounted for.
 SENSITIVE = frozenset({"lock", "unlock"})
-NEGATIONS = frozenset({"don't", "dont", "never", "doesn't", "shouldn't", "won't"})
+NEGATIONS = frozenset({"don't", "dont", "never", "doesn't", "shouldn't", "won't", "not"})
 DETERMINERS = frozenset(
     {"the", "my", "our", "a", "an", "all", "it", "them", "this", "that", "<name>", "<area>"}
 )
@@ -225,6 +232,7 @@ class ClassifierLayer:
         self.types = intent_types or (lambda _intent: None)
         self._lists = {name: spec for name, spec in data.lists.items()}
         command_words = template_words(data)
+        self._known_words = command_words | FILLERS
         # Words that only name devices ("ceiling", "strip", "reading"): left unlinked, they mean the linker
         # missed part of a name, and acting on the rest could hit the wrong device.
         self._name_words = {
@@ -248,6 +256,8 @@ class ClassifierLayer:
         if chosen is None:
             return Understanding()
         asked, probability = chosen
+        if asked in CONTENT_INTENTS and self._unknown_words(linked):
+            return Understanding()  # "play some jazz": what to play cannot be honoured, so play nothing
         if asked in SENSITIVE and not _all_words_explained(asked, abstract):
             return Understanding()
         intent = _question_or_order(asked, tokens)
@@ -282,6 +292,8 @@ class ClassifierLayer:
         named device can do (else the best one that it can, if still likely)."""
         intent, probability = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if numbers and intent in VALUE_FAMILY:
+            return self._value_member(ranked, names, tokens)
         if intent == "none" or probability < self.thresholds.probability:
             return None
         amount = numbers or any(t in PERCENT_WORDS for t in tokens)
@@ -298,11 +310,49 @@ class ClassifierLayer:
             return None
         return intent, probability
 
+    def _value_member(
+        self, ranked: list[tuple[str, float]], names: list[Mention], tokens: Sequence[str]
+    ) -> tuple[str, float] | None:
+        """A number said to set something: brightness, position, volume and temperature are one family
+        whose member the named device's type decides ("set the bedrom thermostat to 20" is a temperature
+        however the classifier split its vote), the family's total vote against everything else."""
+        family = sum(p for i, p in ranked if i in VALUE_FAMILY)
+        rest = max((p for i, p in ranked if i not in VALUE_FAMILY), default=0.0)
+        if family < self.thresholds.probability or family - rest < self.thresholds.margin:
+            return None
+        top = RELATIVE_TO_SET.get(ranked[0][0], ranked[0][0])
+        if names:
+            kinds = {self.index.type_of(i) for i in names[0].ids}
+            wanted = {PERCENT_BY_TYPE.get(k or "") for k in kinds}
+            if len(wanted) != 1 or None in wanted:
+                return None
+            member = wanted.pop()
+            assert member is not None
+        else:
+            member = top
+        # The unit said must agree: degrees are a temperature, a percentage never is.
+        said = set(tokens)
+        if ("degrees" in said) != (member == "set_temperature") and ({"degrees", "percent"} & said):
+            return None
+        return member, family
+
     def _fits(self, intent: str, mention: Mention) -> bool:
         allowed = self.types(intent)
         if allowed is None:
             return True
         return any(self.index.type_of(i) in allowed for i in mention.ids)
+
+    def _unknown_words(self, linked: Linked) -> bool:
+        """Whether a word is neither a command word nor part of a device or room named."""
+        covered = {i for m in linked.mentions for i in range(m.start, m.end)}
+        return any(
+            not token.startswith("<")
+            and i not in covered
+            and token not in self._known_words
+            # a misspelt command word ("plaese") is known; "jazz" and "relaxing" are not
+            and process.extractOne(token, self._known_words, scorer=fuzz.ratio, score_cutoff=82) is None
+            for i, token in enumerate(linked.tokens)
+        )
 
     def _unlinked_name_words(self, linked: Linked) -> bool:
         covered = {i for m in linked.mentions for i in range(m.start, m.end)}
@@ -501,13 +551,26 @@ def _verb_position(words: list[str], i: int) -> bool:
 
 
 def _question_or_order(intent: str, tokens: Sequence[str]) -> str:
-    """ "Did I lock the door?" asks, it does not lock; "make sure the door is locked" orders, not asks."""
-    if intent in ACTION_STATE and tokens and tokens[0] in QUESTION_WORDS:
+    """ "Did I lock the door?" asks, it does not lock; "make sure the door is locked" and "have the blinds
+    open" order, not ask."""
+    ordered = any(tuple(tokens[: len(o)]) == o for o in ORDER_OPENERS) or _causative_have(tokens)
+    if intent in ACTION_STATE and tokens and tokens[0] in QUESTION_WORDS and not ordered:
         return "get_state"
-    if intent == "get_state" and any(tuple(tokens[: len(o)]) == o for o in ORDER_OPENERS):
+    if intent == "get_state" and ordered:
         state = next((t for t in tokens if t in STATE_ACTION), None)
         return STATE_ACTION.get(state or "", intent)
     return intent
+
+
+def _causative_have(tokens: Sequence[str]) -> bool:
+    """ "Have the blinds open": "have" with a device after it (not "have you …", "have the lights been …")
+    asks for a state to be made."""
+    return (
+        len(tokens) > 2
+        and tokens[0] == "have"
+        and tokens[1] in ("the", "my", "our", "all")
+        and not {"been", "being", "got", "had"} & set(tokens)
+    )
 
 
 def _polarity_agrees(intent: str, tokens: Sequence[str]) -> bool:

@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 from .context import Turn
 from .model import AreaName, IntentMatch, SlotValue
 from .normalize import tokenize
-from .targets import EntityIndex
+from .targets import EntityIndex, resolve_targets
 
 if TYPE_CHECKING:
     from .understand import Understanding
@@ -43,7 +43,7 @@ _DOWN = {"light": "brightness_down", "media_player": "volume_down", "climate": "
 RELATIVE_FAMILIES: Mapping[str, Mapping[str, str]] = {intent: _UP for intent in _UP.values()} | {
     intent: _DOWN for intent in _DOWN.values()
 }
-TARGET_SLOTS = frozenset({"name", "area", "domain", "all", "plural", "ref", "devices"})
+TARGET_SLOTS = frozenset({"name", "area", "domain", "all", "plural", "ref", "devices", "there"})
 # Intents about no device at all: a pronoun in them ("what time is it") refers to nothing.
 DEVICELESS = frozenset(
     {
@@ -111,6 +111,7 @@ ANSWER_NOISE = frozenset(
 )
 ORDINALS: Mapping[str, int] = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 QUERY_INTENTS = frozenset({"get_state", "get_temperature", "get_humidity"})
+MEASURE_INTENTS = frozenset({"get_temperature", "get_humidity"})
 
 
 class FollowUps:
@@ -137,14 +138,23 @@ class FollowUps:
         from .understand import Understanding
 
         resolved: list[IntentMatch] = []
-        for match in found.matches:
+        matches = _share_query_area(found.matches)
+        for match in matches:
             recent = [*history, *(_as_turn(m) for m in resolved)]
-            concrete = self._resolve_one(self._inherit_area(match, resolved), recent)
+            match = self._inherit_area(match, resolved)
+            shared = self._same_target(match, resolved)
+            if "there" in match.slots:
+                there = self._there(match, recent)
+                if there is None:
+                    return Understanding(question="no-context", pending=match, layer="context")
+                match = there
+            concrete = [shared] if shared is not None else self._resolve_one(match, recent, client_area)
             if concrete is None:
                 return Understanding(question="no-context", pending=match, layer="context")
             if isinstance(concrete, Ambiguous):
+                asked = concrete.pending or match
                 pending = replace(
-                    match, slots={k: v for k, v in match.slots.items() if k not in TARGET_SLOTS}
+                    asked, slots={k: v for k, v in asked.slots.items() if k not in TARGET_SLOTS}
                 )
                 return Understanding(
                     question="ambiguous", candidates=concrete.ids, pending=pending, layer="context"
@@ -156,7 +166,7 @@ class FollowUps:
         return replace(found, matches=tuple(resolved), layer="context" if used_context else found.layer)
 
     def _resolve_one(
-        self, match: IntentMatch, history: Sequence[Turn]
+        self, match: IntentMatch, history: Sequence[Turn], client_area: str | None = None
     ) -> list[IntentMatch] | Ambiguous | None:
         if match.intent == "repeat":
             last = _last_acting(history)
@@ -165,7 +175,7 @@ class FollowUps:
             last = _last_acting(history)
             return [] if last is None else self._undo(last, match)
         if match.intent in ("followup_area", "followup_name"):
-            return self._follow(match, history)
+            return self._follow(match, history, client_area)
         timer_talk = history and history[-1].intent in ("start_timer", "timer_status")
         if match.intent == "nevermind" and timer_talk and self._pronoun(match):
             # "cancel it" right after setting a timer cancels that timer.
@@ -194,6 +204,8 @@ class FollowUps:
             kinds = {str(history[-1].slots["domain"])}  # an earlier part named only a type: "the next song"
         match = self._by_device_type(match, kinds)
         allowed = self.types(match.intent)
+        if "both" in tokenize(match.text):
+            return self._both(match, history, allowed)
         for turn in reversed(history):
             ids = [i for i in _devices(turn) if allowed is None or self.index.type_of(i) in allowed]
             if len(ids) > 1 and _singular(match):
@@ -211,7 +223,24 @@ class FollowUps:
         slots.update(domain=SlotValue(domain, ""), plural=SlotValue(True, ""))
         return [replace(match, slots=slots)]
 
-    def _follow(self, match: IntentMatch, history: Sequence[Turn]) -> list[IntentMatch] | None:
+    def _both(
+        self, match: IntentMatch, history: Sequence[Turn], allowed: frozenset[str] | None
+    ) -> list[IntentMatch] | Ambiguous | None:
+        """ "Turn them both off": the two devices of the last turns (one turn may have named one, the turn
+        before the other); a question when the last turn named more; nothing when fewer were named."""
+        ids: list[str] = []
+        for turn in reversed(history):
+            found = [i for i in _devices(turn) if allowed is None or self.index.type_of(i) in allowed]
+            ids.extend(i for i in dict.fromkeys(found) if i not in ids)
+            if len(ids) >= 2:
+                break
+        if len(ids) == 2:
+            return [_explicit(match, ids, "both")]
+        return Ambiguous(tuple(ids)) if len(ids) > 2 else None
+
+    def _follow(
+        self, match: IntentMatch, history: Sequence[Turn], client_area: str | None = None
+    ) -> list[IntentMatch] | Ambiguous | None:
         last = next((t for t in reversed(history) if t.commands or t.intent in QUERY_INTENTS), None)
         if last is None:
             return None
@@ -225,7 +254,13 @@ class FollowUps:
             # "and the fan": that kind of device where the last ones were.
             slots["domain"] = match.slots["domain"]
             area = self._area_of(base.get("devices", ()))
-            if area is not None:
+            pending = replace(match, intent=str(base["intent"]), slots=slots, source="context")
+            there = self._kind_in(pending, area)
+            here = self._kind_in(pending, client_area) if client_area != area else ()
+            if there and here:
+                # Where the last device was, or where the speaker is? Ask rather than pick a room.
+                return Ambiguous(tuple(dict.fromkeys((*here, *there))), pending)
+            if there:
                 slots["area"] = SlotValue(area, "")
         else:
             slots["area"] = match.slots["area"]
@@ -233,6 +268,14 @@ class FollowUps:
             if domain is not None and base["intent"] not in ("get_temperature", "get_humidity"):
                 slots.update(domain=SlotValue(domain, ""), plural=SlotValue(True, ""))
         return [replace(match, intent=str(base["intent"]), slots=slots, source="context")]
+
+    def _kind_in(self, match: IntentMatch, area: str | None) -> tuple[str, ...]:
+        """The devices a type-only match ("the light") could mean in one room (none without a room)."""
+        if area is None:
+            return ()
+        slots = {**match.slots, "area": SlotValue(area, "")}
+        found = resolve_targets(replace(match, slots=slots), self.index, None, types=self.types(match.intent))
+        return found.ids or found.candidates
 
     @staticmethod
     def _by_device_type(match: IntentMatch, kinds: set[str | None]) -> IntentMatch:
@@ -264,6 +307,31 @@ class FollowUps:
         if area is None:
             return match
         return replace(match, slots={**match.slots, "area": SlotValue(area, "")})
+
+    def _same_target(self, match: IntentMatch, earlier: Sequence[IntentMatch]) -> IntentMatch | None:
+        """ "Skip this track and turn it up to 50": "it" is what the earlier part of the same utterance was
+        about, even when that was only a type of device ("the music" here); None when that does not apply."""
+        if not earlier or not ("ref" in match.slots or self._pronoun(match)):
+            return None
+        previous = earlier[-1].slots
+        if {"name", "devices"} & previous.keys() or "domain" not in previous:
+            return None  # named devices: the pronoun rules find them in the context as usual
+        allowed = self.types(match.intent)
+        if allowed is not None and str(previous["domain"].value) not in allowed:
+            return None
+        slots = {k: v for k, v in match.slots.items() if k not in TARGET_SLOTS}
+        slots.update({k: v for k, v in previous.items() if k in TARGET_SLOTS})
+        return replace(match, slots=slots, source="context")
+
+    def _there(self, match: IntentMatch, history: Sequence[Turn]) -> IntentMatch | None:
+        """ "In there": the room of the devices talked about last; None when there were none."""
+        latest = next((_devices(t) for t in reversed(history) if _devices(t)), [])
+        area = self._area_of(latest)
+        if area is None:
+            return None
+        slots = {k: v for k, v in match.slots.items() if k != "there"}
+        slots["area"] = SlotValue(area, "")
+        return replace(match, slots=slots, source="context")
 
     def _area_of(self, ids: Sequence[str]) -> str | None:
         areas = {self.index.area_of(i) for i in ids}
@@ -345,6 +413,23 @@ class Ambiguous:
     """A reference that fits several earlier devices; the user is asked which."""
 
     ids: tuple[str, ...]
+    pending: IntentMatch | None = None  # what to do once answered, when not the match itself
+
+
+def _share_query_area(matches: Sequence[IntentMatch]) -> list[IntentMatch]:
+    """ "What's the temperature and humidity in the office": readings asked together share the room said."""
+    out = list(matches)
+    for i in range(len(out) - 2, -1, -1):
+        match, after = out[i], out[i + 1]
+        if (
+            match.intent in MEASURE_INTENTS
+            and after.intent in MEASURE_INTENTS
+            and not TARGET_SLOTS & match.slots.keys()
+            and "area" in after.slots
+            and "name" not in after.slots
+        ):
+            out[i] = replace(match, slots={**match.slots, "area": after.slots["area"]})
+    return out
 
 
 def _singular(match: IntentMatch) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 from .model import AreaName, EntityName
 from .normalize import FILLERS, tokenize
 from .numbers import ONES, TEENS, TENS, parse_number
+from .partial import partial_names
 from .speller import DeleteIndex, max_edits
 
 MentionKind = Literal["name", "area"]
@@ -149,6 +150,7 @@ class _Entry:
     words_in_order: tuple[str, ...]  # its singular words
     keys: tuple[str, ...]  # the sound key of each word: its path in the trie
     words: frozenset[str]  # its singular words: a command word among them is said, not misheard
+    partial: bool = False  # a partial name ("the strip"): matched as said (or plural), never fuzzily
 
 
 @dataclass(slots=True, eq=False)  # nodes hash by identity
@@ -188,6 +190,13 @@ class EntityLinker:
         self._paths: dict[str, list[tuple[str, ...]]] = {}
         for entry in _entries(entities, areas):
             self._insert(entry)
+        full = {entry.keys for entry in self._all_entries()}
+        # Partial names need the command words, to tell which words of a name are its own.
+        partial = partial_names(entities, areas, self.vocabulary) if self.vocabulary else {}
+        for words, ids in partial.items():
+            entry = _entry("name", words, " ".join(words), list(ids), partial=True)
+            if entry.keys not in full:  # "the hall" is never read as part of a name when it is a name
+                self._insert(entry)
         self._index = DeleteIndex(word for word in self._paths if not _has_digit(word))
         self._steps_cache: dict[str, tuple[tuple[str, ...], ...]] = {}
 
@@ -205,6 +214,13 @@ class EntityLinker:
         for first, second in itertools.pairwise(keys):
             if not _has_digit(first + second):
                 self._add_path(sound(first + second), (first, second))
+
+    def _all_entries(self) -> Iterator[_Entry]:
+        stack = [self._root]
+        while stack:
+            node = stack.pop()
+            yield from node.entries
+            stack.extend(node.children.values())
 
     def _add_path(self, word: str, path: tuple[str, ...]) -> None:
         paths = self._paths.setdefault(word, [])
@@ -300,6 +316,8 @@ class EntityLinker:
         said = sum(form[1] in entry.words for form in span)
         if single == entry.singular:
             return _Candidate(start, end, entry, PLURAL_EXACT, PLURAL_EXACT, said)
+        if entry.partial:
+            return None
         keyed = "".join(form[2] for form in span)
         raw = max(fuzz.ratio(single, entry.singular), FUZZY_MAX * fuzz.ratio(keyed, entry.sound)) / 100
         floor = min_score(len(entry.singular))
@@ -356,7 +374,9 @@ def _entries(entities: Sequence[EntityName], areas: Sequence[AreaName]) -> list[
     return [_entry(kind, words, canonical, ids) for (kind, words), (canonical, ids) in grouped.items()]
 
 
-def _entry(kind: MentionKind, words: tuple[str, ...], canonical: str, ids: list[str]) -> _Entry:
+def _entry(
+    kind: MentionKind, words: tuple[str, ...], canonical: str, ids: list[str], *, partial: bool = False
+) -> _Entry:
     singulars = tuple(singular(word) for word in words)
     return _Entry(
         kind=kind,
@@ -368,6 +388,7 @@ def _entry(kind: MentionKind, words: tuple[str, ...], canonical: str, ids: list[
         words_in_order=singulars,
         keys=tuple(sound(word) for word in singulars),
         words=frozenset(singulars),
+        partial=partial,
     )
 
 

@@ -19,9 +19,14 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("could", "you"),
     ("would", "you"),
     ("will", "you"),
+    ("can", "we"),
+    ("could", "we"),
     # Discourse markers that open a turn without meaning anything for the command.
     ("hey",),
     ("oops",),
+    ("oh",),
+    ("let's",),
+    ("lets",),
     ("hold", "on"),
     ("no", "wait"),
     ("wait",),
@@ -35,6 +40,20 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("thank", "you"),
 )
 
+# Saying what one wants instead of ordering it ("I'd like the kitchen light on", "I want the bedroom light
+# pink"): dropped at the start when a device follows, so "I need to turn in early" keeps its words.
+WISHES: tuple[tuple[str, ...], ...] = (
+    ("i", "want"),
+    ("i", "need"),
+    ("i", "would", "like"),
+    ("i'd", "like"),
+    ("we", "want"),
+    ("we", "need"),
+    ("we", "would", "like"),
+    ("we'd", "like"),
+)
+_OBJECTS = [["the"], ["my"], ["our"], ["all"]]
+
 # Phrases dropped only at the very end of an utterance.
 TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("thank", "you"),
@@ -43,6 +62,8 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("at", "the", "moment"),
     ("instead",),
     ("for", "me"),
+    ("then",),
+    ("for", "the", "night"),
 )
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
@@ -79,12 +100,12 @@ def _symbols(text: str) -> str:
     return text
 
 
-_LEADING_FIRST = frozenset(phrase[0] for phrase in LEADING_PHRASES)
+_LEADING_FIRST = frozenset(phrase[0] for phrase in (*LEADING_PHRASES, *WISHES))
 _TRAILING_LAST = frozenset(phrase[-1] for phrase in TRAILING_PHRASES)
 
 
-def _strip_phrases(tokens: list[str]) -> list[str]:
-    """Drop wake words and courtesy phrases at the edges of an utterance."""
+def strip_edge_phrases(tokens: list[str]) -> list[str]:
+    """Drop wake words and courtesy phrases at the edges of an utterance (or of one clause of it)."""
     if not tokens or (tokens[0] not in _LEADING_FIRST and tokens[-1] not in _TRAILING_LAST):
         return tokens  # the common case, decided with two set lookups
     changed = True
@@ -92,6 +113,10 @@ def _strip_phrases(tokens: list[str]) -> list[str]:
         changed = False
         for phrase in LEADING_PHRASES:
             if tuple(tokens[: len(phrase)]) == phrase and len(tokens) > len(phrase):
+                tokens = tokens[len(phrase) :]
+                changed = True
+        for phrase in WISHES:
+            if tuple(tokens[: len(phrase)]) == phrase and tokens[len(phrase) : len(phrase) + 1] in _OBJECTS:
                 tokens = tokens[len(phrase) :]
                 changed = True
     for phrase in TRAILING_PHRASES:
@@ -103,7 +128,7 @@ def _strip_phrases(tokens: list[str]) -> list[str]:
 def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:
     """Split text into normalised tokens; `strip_phrases=False` keeps edge phrases (for templates, names)."""
     tokens = [t for t in _TOKEN.findall(_symbols(_fold(text))) if t not in FILLERS]
-    return _strip_phrases(tokens) if strip_phrases else tokens
+    return strip_edge_phrases(tokens) if strip_phrases else tokens
 
 
 def normalize(text: str) -> str:

@@ -23,7 +23,9 @@ DIGITS: dict[str, int] = {"zero": 0, "oh": 0, **ONES}
 NEGATIVE = frozenset({"minus", "negative"})
 
 # Every word that can appear inside a spoken number, for speech grammars and quick rejection.
-NUMBER_WORDS = frozenset({*DIGITS, *TEENS, *TENS, *SCALES, "hundred", "point", "and", "a", *NEGATIVE})
+NUMBER_WORDS = frozenset({*DIGITS, *TEENS, *TENS, *SCALES, "hundred", "point", "and", "a", "half", *NEGATIVE})
+
+HALF = ("and", "a", "half")
 
 _INT = re.compile(r"\d+")
 _DECIMAL = re.compile(r"\d+\.\d+")
@@ -115,6 +117,8 @@ def _unsigned(tokens: Sequence[str], start: int) -> tuple[Number, int] | None:
         if fraction is not None:
             # Built from the digit string so 21 point 3 is exactly 21.3, not 21.300000000000001.
             return float(f"{value}.{fraction[0]}"), fraction[1]
+    if end > start and tuple(tokens[end : end + 3]) == HALF:
+        return value + 0.5, end + 3  # "twenty one and a half"
     return (value, end) if end > start else None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .document import IntentData, IntentDocument, load_builtin, merge, parse_intent_document
@@ -11,6 +11,8 @@ from .grammar import Accept, MatchFn, PhraseMatcher, RangeMatcher, compile_gramm
 from .model import AreaName, EntityName, IntentMatch, SlotValue
 from .normalize import tokenize
 from .numbers import ONES, TEENS, TENS, number_to_words
+from .partial import partial_names
+from .vocabulary import template_words
 
 # A slot filled on the way: (slot name, list name, matched value, start token, end token).
 Binding = tuple[str, str, Any, int, int]
@@ -48,8 +50,13 @@ def spoken_variants(name: str) -> list[tuple[str, ...]]:
     return variants
 
 
-def name_matcher(entities: Sequence[EntityName]) -> PhraseMatcher:
-    """Device names and aliases in a token trie; a phrase shared by several devices yields all their ids."""
+def name_matcher(
+    entities: Sequence[EntityName], partial: Mapping[tuple[str, ...], tuple[str, ...]] | None = None
+) -> PhraseMatcher:
+    """Device names and aliases in a token trie; a phrase shared by several devices yields all their ids.
+
+    `partial` adds partial names ("the strip"), never in place of a real name or alias.
+    """
     ids_by_phrase: dict[tuple[str, ...], list[str]] = {}
     for entity in entities:
         for name in entity.names:
@@ -57,6 +64,8 @@ def name_matcher(entities: Sequence[EntityName]) -> PhraseMatcher:
                 ids = ids_by_phrase.setdefault(phrase, [])
                 if entity.id not in ids:
                     ids.append(entity.id)
+    for phrase, shared in (partial or {}).items():
+        ids_by_phrase.setdefault(phrase, list(shared))
     return PhraseMatcher((phrase, tuple(ids)) for phrase, ids in ids_by_phrase.items())
 
 
@@ -81,11 +90,19 @@ class TemplateRecognizer:
     its cost depends on the utterance, not on the number of devices or sentences.
     """
 
-    def __init__(self, data: IntentData, entities: Sequence[EntityName], areas: Sequence[AreaName]) -> None:
+    def __init__(
+        self,
+        data: IntentData,
+        entities: Sequence[EntityName],
+        areas: Sequence[AreaName],
+        *,
+        partial: bool = True,
+    ) -> None:
         self.data = data
         grammar = compile_grammar(data)
         matchers: dict[str, PhraseMatcher | RangeMatcher] = dict(grammar.matchers)
-        matchers["name"] = name_matcher(entities)
+        shorter = partial_names(entities, areas, template_words(data)) if partial else None
+        matchers["name"] = name_matcher(entities, shorter)
         matchers["area"] = area_matcher(areas)
         self._types = {entity.id: entity.type for entity in entities}
         edges = {lst: _edge_parts(matcher) for lst, matcher in matchers.items()}

@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Sequence
 
 from .document import IntentData, ValueList
 from .model import IntentMatch
+from .numbers import NUMBER_WORDS, parse_number
 
 Parser = Callable[[Sequence[str]], IntentMatch | None]
 
@@ -34,6 +35,7 @@ CARRIERS: dict[str, tuple[str, ...]] = {
     "get_humidity": ("what", "is", "the", "humidity", "in"),
 }
 MAX_SEGMENTS = 6
+NEGATIONS = frozenset({"not", "don't", "dont", "never", "no"})
 # What a part that is only a target looks like on its own.
 VERBLESS = frozenset({"followup_name", "followup_area"})
 
@@ -99,11 +101,15 @@ class CommandSplitter:
             key = (start, end)
             if key not in cache:
                 words = [w for segment in segments[start:end] for w in (*segment, "and")][:-1]
-                match = (parse if end - start == 1 else strict)(words)
+                # "... not the speaker": a negated part is no command, and the rest may not be meant either.
+                negated = NEGATIONS & set(words)
+                match = None if negated else (parse if end - start == 1 else strict)(words)
                 # "... and the bedroom fan": a part that names only a target takes the verb before it.
                 verbless = bool(words) and words[0] in self._target_starts
-                if verbless and (match is None or match.intent in VERBLESS) and matches and start > 0:
+                if verbless and (match is None or match.intent in VERBLESS) and start > 0 and not negated:
                     match = self._borrow_verb(words, matches[-1], parse)
+                elif match is not None and match.intent in VERBLESS and start == 0:
+                    match = None  # "the tv, turn it off": a target said first is no command of its own
                 cache[key] = match
             match = cache[key]
             if match is None:
@@ -121,6 +127,12 @@ class CommandSplitter:
         if domain is not None and domain.text:
             # "turn off the lights in the kitchen and the hallway": the hallway's lights.
             tries.append([*carrier, *words, *domain.text.split()])
+        # "make the living room 21 degrees and the bedroom 18": the words around the earlier part's target
+        # and value ("make" ... "degrees") frame the new target and value.
+        frame = _frame(previous)
+        if frame is not None:
+            prefix, suffix = frame
+            tries += [[*prefix, *words, *suffix], [*prefix, *words]]
         for attempt in tries:
             match = parse(attempt)
             if match is not None and match.intent == previous.intent:
@@ -167,6 +179,11 @@ def _segments(tokens: list[str], boundaries: Sequence[int]) -> list[list[str]]:
     cut_at = set(boundaries)
     i = 0
     while i < len(tokens):
+        number = _number_with_and(tokens, i)
+        if number > i:  # "twenty one and a half", "a hundred and five": one number, not two commands
+            segments[-1].extend(tokens[i:number])
+            i = number
+            continue
         pair = tuple(tokens[i : i + 2])
         if pair in JOINER_PAIRS or tokens[i] in JOINERS or i in cut_at:
             if segments[-1]:
@@ -178,6 +195,54 @@ def _segments(tokens: list[str], boundaries: Sequence[int]) -> list[list[str]]:
         segments[-1].append(tokens[i])
         i += 1
     return [s for s in segments if s]
+
+
+TARGET_SLOTS = ("name", "area", "domain", "all")
+VALUE_SLOTS = ("brightness", "temperature", "color", "speed", "position", "volume")
+
+
+def _frame(match: IntentMatch) -> tuple[list[str], list[str]] | None:
+    """The words of a part before its target and after its value: ("make", "degrees") in "make the living
+    room 21 degrees"; None when the part names no target or its words cannot be located."""
+    tokens = match.text.split()
+    found_at = [_find(tokens, match.slots[k].text) for k in TARGET_SLOTS if k in match.slots]
+    starts = [i for i in found_at if i is not None]
+    if not starts:
+        return None
+    start = min(starts)
+    end = start
+    for slot in VALUE_SLOTS:
+        if slot in match.slots:
+            found = _find(tokens, match.slots[slot].text, start)
+            if found is None:
+                return None
+            end = max(end, found + len(match.slots[slot].text.split()))
+    if end == start:
+        return None  # no value: the carrier verb already says everything
+    prefix = tokens[:start]
+    if prefix and prefix[-1] in ("the", "my", "our"):
+        prefix = prefix[:-1]
+    return (prefix, tokens[end:]) if prefix else None
+
+
+def _find(tokens: list[str], text: str, start: int = 0) -> int | None:
+    words = text.split()
+    if not words:
+        return None
+    for i in range(start, len(tokens) - len(words) + 1):
+        if tokens[i : i + len(words)] == words:
+            return i
+    return None
+
+
+def _number_with_and(tokens: list[str], i: int) -> int:
+    """The end of a spoken number starting at i that holds the word "and"; i when there is none."""
+    if tokens[i] not in NUMBER_WORDS and not tokens[i][:1].isdigit():
+        return i
+    parsed = parse_number(tokens, i)
+    if parsed is None or "and" not in tokens[i : parsed[1]]:
+        return i
+    return parsed[1]
 
 
 def _partitions(count: int) -> list[tuple[int, ...]]:

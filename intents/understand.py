@@ -15,13 +15,15 @@ from dataclasses import dataclass, field, replace
 from .classify import ClassifierLayer
 from .context import Turn
 from .document import IntentData
-from .followup import FollowUps, IntentTypes
+from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, refers
 from .model import AreaName, EntityName, IntentMatch, SlotValue
-from .normalize import tokenize
+from .mood import acts, describes_state, not_an_order
+from .normalize import strip_edge_phrases, tokenize
+from .numbers import NUMBER_WORDS
 from .recognizer import TemplateRecognizer
 from .speller import SpellCorrector
 from .split import CommandSplitter
-from .targets import EntityIndex
+from .targets import EntityIndex, resolve_targets
 from .vocabulary import template_words
 
 # Intents whose meaning depends on earlier turns; their results are never cached.
@@ -109,7 +111,9 @@ class Understander:
         names |= {w for a in areas for n in a.names for w in tokenize(n, strip_phrases=False)}
         # Command words only: a misspelt name goes to the linker, whose margin rule asks "did you mean the
         # bedroom or the bathroom light?" instead of correcting to whichever is one letter closer.
-        self.speller = SpellCorrector(words, keep=names)
+        # Number words and negations are never corrected either: "ten" is not a misspelt "tea", and "not
+        # the speaker" must never become "now the speaker".
+        self.speller = SpellCorrector(words, keep=names | NUMBER_WORDS | NEGATIONS)
         self.classifier = classifier
         self.followups = FollowUps(self.index, areas, intent_types)
         area_names = [tuple(tokenize(n, strip_phrases=False)) for a in areas for n in a.names]
@@ -128,12 +132,97 @@ class Understander:
         if history and history[-1].question:
             answered = self.followups.answer(tokens, history[-1], self._single_tokens)
             if answered is not None:
-                return Understanding((answered,), layer="context")
+                return self._checked(Understanding((answered,), layer="context"), tokens, text, client_area)
         found = self._context_free(tokens, text)
         if not found.matches:
-            return found
+            return self._checked(found, tokens, text, client_area)
         resolved = self.followups.resolve(found, history, client_area)
-        return replace(resolved, matches=tuple(timer_duration(m) for m in resolved.matches))
+        resolved = replace(resolved, matches=tuple(timer_duration(m) for m in resolved.matches))
+        return self._checked(resolved, tokens, text, client_area)
+
+    def _checked(
+        self, found: Understanding, tokens: list[str], text: str, client_area: str | None
+    ) -> Understanding:
+        """The last word on safety: words that are no order (narration, a question about who or why, a
+        request for advice, a description of a state) never act, and "both" acts on two devices or asks."""
+        meant = [*found.matches, *([found.pending] if found.pending is not None else [])]
+        if not meant:
+            return found
+        acting = any(acts(m.intent) for m in meant)
+        if acting and not_an_order(fix_asr(tokenize(text, strip_phrases=False))) is not None:
+            return Understanding()
+        if self._statement(tokens, text) and (acting or not text.rstrip().endswith("?")):
+            return Understanding()  # "the hall light's on": told, not asked; nothing to do or answer
+        if "both" in tokens and found.matches:
+            return self._both(found, client_area)
+        return found
+
+    @staticmethod
+    def _statement(tokens: Sequence[str], text: str) -> bool:
+        """Whether every clause of the utterance describes a state ("the lamp's on, the fan's off")."""
+        cuts = [0, *comma_boundaries(text, len(tokens)), len(tokens)]
+        clauses = [list(tokens[a:b]) for a, b in itertools.pairwise(cuts) if b > a]
+        return bool(clauses) and all(describes_state(c) for c in clauses)
+
+    def _both(self, found: Understanding, client_area: str | None) -> Understanding:
+        """ "Both" means two devices: the two of the kind said (in the room said, else here, else in the
+        home), or a question when there are more; never one of them."""
+        matches: list[IntentMatch] = []
+        for match in found.matches:
+            if "both" not in tokenize(match.text, strip_phrases=False) or not _has_target(match):
+                matches.append(match)
+                continue
+            types = self.followups.types(match.intent)
+            targets = resolve_targets(match, self.index, client_area, types=types)
+            if targets.problem is None and len(targets.ids) == 2:
+                matches.append(match)
+                continue
+            pool = self._pair(match, targets.ids or targets.candidates, client_area)
+            if len(pool) == 2:
+                slots = {k: v for k, v in match.slots.items() if k not in TARGET_WORDS}
+                slots["devices"] = SlotValue(pool, _target_text(match))
+                matches.append(replace(match, slots=slots))
+                continue
+            if len(pool) > 2:
+                pending = replace(
+                    match, slots={k: v for k, v in match.slots.items() if k not in TARGET_WORDS}
+                )
+                return Understanding(
+                    question="ambiguous", candidates=pool, pending=pending, layer=found.layer
+                )
+            return Understanding()
+        return replace(found, matches=tuple(matches))
+
+    def _pair(self, match: IntentMatch, ids: Sequence[str], client_area: str | None) -> tuple[str, ...]:
+        """The devices "both" can mean: of the one kind named, in the room said, else here when there are
+        two here, else in the whole home. A reference to earlier devices ("them both") is not widened."""
+        if "devices" in match.slots or "ref" in match.slots:
+            return tuple(dict.fromkeys(ids)) if len(set(ids)) > 2 else ()
+        kinds = {self.index.type_of(i) for i in ids}
+        if "domain" in match.slots:
+            kinds.add(str(match.slots["domain"].value))
+        kinds.discard(None)
+        if len(kinds) != 1:
+            return ()
+        kind = str(kinds.pop())
+        said = match.slots["name"].text.split() if "name" in match.slots else []
+        if "area" in match.slots:
+            return self._called(self.index.of_type(kind, str(match.slots["area"].value)), said)
+        here = self._called(self.index.of_type(kind, client_area), said) if client_area is not None else ()
+        return here if len(here) == 2 else self._called(self.index.of_type(kind, anywhere=True), said)
+
+    def _called(self, ids: Sequence[str], words: Sequence[str]) -> tuple[str, ...]:
+        """The devices whose names hold every word said ("both ceiling lights": those called so)."""
+        singular = [w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words]
+        return tuple(
+            i
+            for i in ids
+            if any(
+                all(w in name_words for w in singular)
+                for name in self.index.entities[i].names
+                for name_words in [set(tokenize(name, strip_phrases=False))]
+            )
+        )
 
     def _context_free(self, tokens: list[str], text: str) -> Understanding:
         """Every layer that does not need the conversation, with the cache in front of the slow ones."""
@@ -164,11 +253,13 @@ class Understander:
                 fuzzy = replace(match, confidence=corrected.confidence * 0.9, source="fuzzy")
                 return Understanding((fuzzy,), layer="fuzzy", corrected=corrected.changes)
         boundaries = comma_boundaries(text, len(tokens))
-        parts = self.splitter.split(
-            corrected.tokens, self._single_tokens, boundaries, strict=self._exact_tokens
-        )
+        parts = self.splitter.split(corrected.tokens, self._clause, boundaries, strict=self._exact_clause)
         if parts is not None:
-            return Understanding(parts, layer="split", corrected=corrected.changes)
+            return Understanding(_without_echoes(parts), layer="split", corrected=corrected.changes)
+        if boundaries:
+            clause = self._one_command_in_clauses(corrected.tokens, boundaries)
+            if clause is not None:
+                return Understanding((clause,), layer="split", corrected=corrected.changes)
         if self.splitter.joined(corrected.tokens, boundaries):
             return Understanding()  # several commands, not all understood: do none rather than a wrong one
         if self.classifier is not None:
@@ -176,6 +267,65 @@ class Understander:
             # ordinary word ("did" → "dim") must not steer the classifier.
             return self.classifier.classify(tokens, text)
         return Understanding()
+
+    def _one_command_in_clauses(self, tokens: Sequence[str], boundaries: Sequence[int]) -> IntentMatch | None:
+        """One command said with remarks around it, in clauses split by punctuation: "ceiling fan on, it's
+        stuffy", "the lamp in the living room, switch it on", "too loud! turn the television down".
+
+        A pronoun in the command stands for the one device another clause names. Every other clause must
+        be a remark: not understood as a command (or the same command again), no negation, no room and no
+        device but the command's own; otherwise nothing is done.
+        """
+        if self.classifier is None:
+            return None  # without the linker the remarks cannot be checked for devices and rooms
+        cuts = [0, *boundaries, len(tokens)]
+        clauses = [strip_edge_phrases(list(tokens[a:b])) for a, b in itertools.pairwise(cuts)]
+        clauses = [c for c in clauses if c]
+        if not 2 <= len(clauses) <= MAX_CLAUSES:
+            return None
+        links = [self._linker_mentions(c) for c in clauses]
+        parsed = [self._clause(c) for c in clauses]
+        consumed: set[int] = set()
+        for i, match in enumerate(parsed):
+            if match is None or not refers(clauses[i]):
+                continue
+            others = [j for j in range(len(clauses)) if j != i]
+            # The clause that only names the target ("the lamp in the living room, switch it on") stands in
+            # for the pronoun whole; else the one device another clause names.
+            bare = [
+                j for j in others if links[j] and _no_command(parsed[j]) and not describes_state(clauses[j])
+            ]
+            named = {m[1]: m[2] for j in others for m in links[j] if m[0] == "name"}
+            words: list[str] | None = None
+            if len(bare) == 1:
+                words = _replace_pronoun(clauses[i], clauses[bare[0]])
+                consumed.update(bare)
+            elif len(named) == 1:
+                words = _replace_pronoun(clauses[i], ["the", *next(iter(named.values())).split()])
+            if words is not None:
+                parsed[i] = self._single_tokens(words)
+        commands = [(i, m) for i, m in enumerate(parsed) if m is not None and m.intent not in VERBLESS]
+        if not commands:
+            return None
+        best_i, best = max(commands, key=lambda item: _specificity(item[1]))
+        targets = set(best.slots["name"].value) if "name" in best.slots else set()
+        for i, clause in enumerate(clauses):
+            if i == best_i or i in consumed:
+                continue
+            match = parsed[i]
+            differs = match is not None and (match.intent != best.intent or _specificity(match) > 0)
+            if differs and match is not None and not _same_command(match, best):
+                return None
+            if NEGATIONS & set(clause) or "not" in clause or "no" in clause:
+                return None
+            for kind, ids, _text in links[i]:
+                if kind == "area" or not set(ids) <= targets:
+                    return None
+        return replace(best, source="split")
+
+    def _linker_mentions(self, tokens: Sequence[str]) -> list[tuple[str, tuple[str, ...], str]]:
+        assert self.classifier is not None
+        return [(m.kind, m.ids, m.text) for m in self.classifier.linker.link(list(tokens)).mentions]
 
     def _exact_tokens(self, tokens: Sequence[str]) -> IntentMatch | None:
         """One command from tokens, templates only (exact or spell-corrected)."""
@@ -187,6 +337,14 @@ class Understander:
             return None
         match = self.recognizer.recognize_tokens(corrected.tokens)
         return None if match is None else replace(match, confidence=corrected.confidence, source="fuzzy")
+
+    def _clause(self, tokens: Sequence[str]) -> IntentMatch | None:
+        """One command from one part of an utterance; a part that describes a state ("the front door's
+        unlocked") or is no order at all ("who left it on") is a remark, never a command."""
+        return None if describes_state(tokens) else _an_order(self._single_tokens(tokens), tokens)
+
+    def _exact_clause(self, tokens: Sequence[str]) -> IntentMatch | None:
+        return None if describes_state(tokens) else _an_order(self._exact_tokens(tokens), tokens)
 
     def _single_tokens(self, tokens: Sequence[str]) -> IntentMatch | None:
         """One command from tokens with every context-free layer (used for split parts and answers)."""
@@ -203,6 +361,92 @@ class Understander:
         self._cache[key] = found
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+
+MAX_CLAUSES = 3
+# Intents of a clause that only names a target ("the lamp in the living room"), which is no command.
+VERBLESS = frozenset({"followup_name", "followup_area"})
+NEGATIONS = frozenset({"don't", "dont", "never", "doesn't", "shouldn't", "won't", "not", "no"})
+
+
+def _no_command(match: IntentMatch | None) -> bool:
+    return match is None or match.intent in VERBLESS
+
+
+def _replace_pronoun(words: Sequence[str], target: list[str]) -> list[str] | None:
+    """The words with their one device pronoun ("it", "them") replaced by the target's words."""
+    spots = [i for i, w in enumerate(words) if w in ("it", "them", "that", "this")]
+    if len(spots) != 1:
+        return None
+    i = spots[0]
+    return [*words[:i], *target, *words[i + 1 :]]
+
+
+def _without_echoes(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
+    """ "Too loud! Turn the tv down", "the speaker is too loud, turn it down": the same command said twice,
+    once with its target and once without (or with a pronoun), is one command."""
+    kept: list[IntentMatch] = []
+    for part in parts:
+        twin = next((k for k in kept if _kind(k) == _kind(part)), None)
+        if twin is not None and (_vague(part) or _vague(twin)) and _values(part) == _values(twin):
+            if _vague(twin) and not _vague(part):
+                kept[kept.index(twin)] = part
+            elif not _vague(twin) and twin.intent != part.intent:
+                continue  # the family of the named device decides: "turn it down" of a speaker is volume
+            continue
+        kept.append(part)
+    return tuple(kept)
+
+
+def _kind(match: IntentMatch) -> str:
+    """The intent, with relative changes by direction: "turn it down" is brightness or volume by device."""
+    if match.intent in RELATIVE_FAMILIES:
+        return match.intent.rsplit("_", 1)[-1]
+    return match.intent
+
+
+def _vague(match: IntentMatch) -> bool:
+    """Whether a command said nothing of its target: only fixed slots or a pronoun chose it."""
+    said = any(match.slots[k].text for k in ("name", "area", "domain", "devices") if k in match.slots)
+    return not said
+
+
+def _values(match: IntentMatch) -> dict[str, object]:
+    return {k: v.value for k, v in match.slots.items() if k not in TARGET_WORDS}
+
+
+TARGET_WORDS = frozenset({"name", "area", "domain", "all", "plural", "ref", "devices", "there"})
+
+
+def _an_order(match: IntentMatch | None, tokens: Sequence[str]) -> IntentMatch | None:
+    """The match, unless it would act on words that are no order."""
+    if match is not None and acts(match.intent) and not_an_order(tokens) is not None:
+        return None
+    return match
+
+
+def _has_target(match: IntentMatch) -> bool:
+    return bool(TARGET_WORDS & match.slots.keys())
+
+
+def _target_text(match: IntentMatch) -> str:
+    said = [match.slots[k].text for k in ("name", "domain", "devices") if k in match.slots]
+    return next((t for t in said if t), "both")
+
+
+def _specificity(match: IntentMatch) -> int:
+    """How precisely a command says its target: a name, a room, or nothing (the room's devices)."""
+    if "name" in match.slots or "devices" in match.slots:
+        return 2
+    return 1 if "area" in match.slots else 0
+
+
+def _same_command(a: IntentMatch, b: IntentMatch) -> bool:
+    keys = ("name", "area", "domain")
+    return a.intent == b.intent and all(
+        (a.slots[k].value if k in a.slots else None) == (b.slots[k].value if k in b.slots else None)
+        for k in keys
+    )
 
 
 UNIT_SECONDS = {"hours": 3600, "minutes": 60, "seconds": 1}
@@ -226,7 +470,7 @@ def timer_duration(match: IntentMatch) -> IntentMatch:
 
 def comma_boundaries(text: str, count: int) -> tuple[int, ...]:
     """Token indexes where a comma or semicolon separated the text (commas vanish in tokens)."""
-    pieces = re.split(r"[,;]", text)
+    pieces = re.split(r"[,;!?]|\.(?!\d)", text)
     if len(pieces) < 2:
         return ()
     lengths = [len(tokenize(piece, strip_phrases=False)) for piece in pieces]

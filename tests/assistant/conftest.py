@@ -133,6 +133,37 @@ class Client:
             if event["type"] == "run-end" and event.get("id") == run_id:
                 return events
 
+    async def speak(
+        self,
+        pcm: bytes,
+        run_id: str = "a1",
+        *,
+        rate: int = 16000,
+        channels: int = 1,
+        frame_ms: int = 40,
+        pace: float = 0.0,
+        end: bool = True,
+        wait: float = 10.0,
+    ) -> list[dict[str, Any]]:
+        """Stream audio as an audio run (`pace` seconds between frames, 0 = as fast as possible).
+
+        Returns the run's events up to and including run-end.
+        """
+        await self.send(type="run", id=run_id, audio={"rate": rate, "width": 2, "channels": channels})
+        step = rate * channels * 2 * frame_ms // 1000
+        for offset in range(0, len(pcm), step):
+            await self.ws.send(pcm[offset : offset + step])
+            if pace:
+                await asyncio.sleep(pace)
+        if end:
+            await self.send(type="audio-end", id=run_id)
+        events = []
+        while True:
+            event = await self.next_event(wait)
+            events.append(event)
+            if event["type"] == "run-end" and event.get("id") == run_id:
+                return events
+
 
 async def open_client(url: str, token: str, **hello: Any) -> Client:
     ws = await connect(url)

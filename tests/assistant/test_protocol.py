@@ -7,7 +7,17 @@ from typing import Any
 
 from assistant.config import ClientSpec
 from assistant.events import Error, Welcome
-from assistant.protocol import CancelRun, Close, HubConnection, Phase, Send, ShowContext, StartRun
+from assistant.protocol import (
+    CancelRun,
+    Close,
+    EndAudio,
+    FeedAudio,
+    HubConnection,
+    Phase,
+    Send,
+    ShowContext,
+    StartRun,
+)
 
 CLIENTS = (
     ClientSpec(name="kitchen-pi", token="kitchen-token-123", area="kitchen"),
@@ -114,3 +124,38 @@ def test_cancel_and_context_requests() -> None:
     assert conn.receive_text(frame(type="cancel", id="r1")) == [CancelRun("r1")]
     assert errors(conn.receive_text(frame(type="cancel", id="zzz"))) == ["unknown-run"]
     assert conn.receive_text(frame(type="context", id="c")) == [ShowContext("c")]
+
+
+AUDIO = {"rate": 16000, "width": 2, "channels": 1}
+
+
+def test_an_audio_run_takes_the_binary_frames_until_audio_end() -> None:
+    conn = ready()
+    [start] = conn.receive_text(frame(type="run", id="a1", audio=AUDIO))
+    assert isinstance(start, StartRun) and start.run.audio == AUDIO
+    assert conn.receive_bytes(b"\x01\x02") == [FeedAudio("a1", b"\x01\x02")]
+    assert conn.receive_bytes(b"") == []
+    assert conn.receive_text(frame(type="audio-end")) == [EndAudio("a1")]
+    assert errors(conn.receive_bytes(b"late")) == ["no-audio-run"]
+
+
+def test_frames_after_the_hub_ended_the_utterance_are_dropped_quietly() -> None:
+    conn = ready()
+    conn.receive_text(frame(type="run", id="a1", audio=AUDIO))
+    conn.run_finished("a1")  # the hub endpointed by VAD and answered; the client is still streaming
+    assert conn.receive_bytes(b"\x00\x00") == []
+    assert conn.receive_text(frame(type="audio-end", id="a1")) == []
+    assert errors(conn.receive_text(frame(type="audio-end", id="a1"))) == ["no-audio-run"]
+
+
+def test_one_audio_stream_at_a_time_and_formats_the_hub_cannot_take() -> None:
+    conn = ready()
+    conn.receive_text(frame(type="run", id="a1", audio=AUDIO))
+    assert errors(conn.receive_text(frame(type="run", id="a2", audio=AUDIO))) == ["audio-busy"]
+    assert isinstance(conn.receive_text(frame(type="run", id="t1", text="x"))[0], StartRun)
+    conn.receive_text(frame(type="audio-end", id="a1"))
+    for bad in ({"rate": 1000}, {"width": 3}, {"channels": 6}, {"rate": "fast"}, {"codec": "mp3"}):
+        assert errors(conn.receive_text(frame(type="run", id="a3", audio=bad))) == ["audio-format"], bad
+    assert errors(conn.receive_text(frame(type="run", id="a4", text="x", audio=AUDIO))) == ["bad-event"]
+    stereo = {"rate": 44100, "width": 2, "channels": 2}
+    assert isinstance(conn.receive_text(frame(type="run", id="a5", audio=stereo))[0], StartRun)

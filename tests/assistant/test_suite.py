@@ -17,32 +17,42 @@ from assistant.pipeline import Pipeline, build_understander, load_classifier
 from devices.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITES = {"suite": ROOT / "tests" / "intents" / "suite", "holdout": ROOT / "tests" / "intents" / "holdout"}
+SUITES = {name: ROOT / "tests" / "intents" / name for name in ("suite", "holdout", "fresh")}
 # Lowest accepted exact rate per category (percent), a little under what was measured when they were set.
 FLOORS = {
     "suite": {
         "template": 98,
-        "typo": 95,
-        "asr_noise": 88,
-        "paraphrase": 72,
-        "multi_command": 82,
-        "followup": 84,
-        "questions": 85,
-        "relative": 80,
-        "timers": 80,
+        "typo": 96,
+        "asr_noise": 92,
+        "paraphrase": 91,
+        "multi_command": 92,
+        "followup": 96,
+        "questions": 93,
+        "relative": 90,
+        "timers": 96,
         "out_of_domain": 97,
     },
     "holdout": {
-        "template": 94,
+        "template": 97,
         "typo": 92,
-        "asr_noise": 78,
-        "paraphrase": 60,
-        "multi_command": 80,
-        "followup": 75,
-        "questions": 75,
-        "relative": 70,
-        "timers": 88,
+        "asr_noise": 87,
+        "paraphrase": 89,
+        "multi_command": 96,
+        "followup": 94,
+        "questions": 88,
+        "relative": 90,
+        "timers": 96,
         "out_of_domain": 88,
+    },
+    # Written blind by someone who never saw the code; first run before any change: see the README.
+    "fresh": {
+        "template": 96,
+        "typo": 97,
+        "asr_noise": 88,
+        "paraphrase": 71,
+        "multi_command": 90,
+        "followup": 96,
+        "safety": 91,
     },
 }
 

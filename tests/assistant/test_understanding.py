@@ -82,8 +82,8 @@ def reply(events: list[dict[str, Any]]) -> str:
         ("trun on the bedroom light", "fuzzy", [("turn_on", "bedroom_light")]),
         ("trun on the bedrom light", "classifier", [("turn_on", "bedroom_light")]),
         ("paws the tv", "fuzzy", [("media_pause", "tv")]),
-        ("make the bedroom 21 degrees", "classifier", [("set_temperature", "bedroom_thermostat")]),
-        ("I would like the kitchen light on", "classifier", [("turn_on", "kitchen_light")]),
+        ("get the bedroom to 21 degrees", "classifier", [("set_temperature", "bedroom_thermostat")]),
+        ("I would love the kitchen light on", "classifier", [("turn_on", "kitchen_light")]),
     ],
 )
 async def test_each_layer_answers_with_its_source(
@@ -96,8 +96,8 @@ async def test_each_layer_answers_with_its_source(
 
 
 async def test_repeated_classifier_utterance_comes_from_the_cache(understander: Understander) -> None:
-    first = understander.understand("make the living room 22 degrees")
-    again = understander.understand("make the living room 22 degrees")
+    first = understander.understand("get the living room to 22 degrees")
+    again = understander.understand("get the living room to 22 degrees")
     assert first.layer == "classifier" and again.matches[0].source == "cache"
     assert again.matches[0].slots["temperature"].value == 22
 

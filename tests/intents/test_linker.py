@@ -82,6 +82,11 @@ VOCABULARY = frozenset(
         "all",
         "lights",
         "for",
+        # Type words, as in the real templates: a name's own words are the others ("strip", "ceiling").
+        "door",
+        "lamp",
+        "light",
+        "fan",
     ]
 )
 

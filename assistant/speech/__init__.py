@@ -1,0 +1,1 @@
+"""Speech in: audio conversion, voice activity, endpointing and the ASR engines behind one interface."""

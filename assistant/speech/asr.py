@@ -1,0 +1,112 @@
+"""The small interface every ASR engine implements, its settings, results and start-up errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from intents.document import IntentData
+from intents.model import AreaName, EntityName
+
+SAMPLE_RATE = 16_000  # every engine is fed 16 kHz mono PCM16; the hub converts other formats first
+SAMPLE_WIDTH = 2
+
+# Trailing silence (ms) that ends an utterance, by `asr.vad.trailing_silence` profile.
+TRAILING_SILENCE_MS = {"aggressive": 300, "default": 600, "relaxed": 1000}
+
+
+@dataclass(frozen=True, slots=True)
+class VadSettings:
+    """How the hub decides where speech starts and stops."""
+
+    threshold: float = 0.5  # Silero speech probability above which a frame is speech
+    trailing_silence: str = "default"  # aggressive | default | relaxed
+    max_seconds: float = 15.0  # an utterance is cut (with an event) once this long
+    no_speech_seconds: float = 8.0  # audio without any speech for this long ends the run with stt-no-text
+    early_silence_ms: int = 200  # silence after a complete, unambiguous command that is enough to act
+
+    @property
+    def trailing_silence_ms(self) -> int:
+        """The trailing-silence window of the chosen profile."""
+        return TRAILING_SILENCE_MS[self.trailing_silence]
+
+
+@dataclass(frozen=True, slots=True)
+class AsrSettings:
+    """`asr:` in hearth.yaml: which engine, where its model is, how it streams."""
+
+    engine: str = "pocketsphinx"  # pocketsphinx | faster-whisper | none
+    model: Path | None = None  # faster-whisper: a CTranslate2 model folder; pocketsphinx: optional override
+    language: str = "en"
+    compute_type: str = "int8"  # faster-whisper on CPU
+    beam_size: int = 1
+    stream_interval_ms: int = 300  # faster-whisper: re-decode the growing buffer this often
+    vad: VadSettings = field(default_factory=VadSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class HomeVocabulary:
+    """What an engine may be biased towards or constrained to: the templates and the home's names."""
+
+    intents: IntentData
+    entities: Sequence[EntityName] = ()
+    areas: Sequence[AreaName] = ()
+
+    def names(self) -> list[str]:
+        """Every device and area name and alias, in config order, without repeats."""
+        found = [n for e in self.entities for n in e.names] + [n for a in self.areas for n in a.names]
+        return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True, slots=True)
+class Hypothesis:
+    """A transcript with its confidence (0-1) and the runner-up transcripts with theirs, best first."""
+
+    text: str
+    confidence: float
+    alternatives: tuple[tuple[str, float], ...] = ()
+
+
+class AsrError(Exception):
+    """An engine cannot start: `key` names the hearth.yaml setting to fix, the message says how."""
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        self.message = message
+        super().__init__(f"{key}: {message}")
+
+
+class AsrStream(Protocol):
+    """One utterance being recognised. Not thread-safe: one caller feeds it, in order."""
+
+    def feed(self, pcm: bytes) -> None:
+        """Add 16 kHz mono PCM16 audio (any length, whole samples); may decode, so call it off the loop."""
+        ...
+
+    def partial(self) -> str:
+        """The best transcript so far (cheap; empty before any words)."""
+        ...
+
+    def finish(self) -> Hypothesis:
+        """No more audio: the final transcript. The stream cannot be fed afterwards."""
+        ...
+
+    def close(self) -> None:
+        """Release what the stream holds (idempotent; called after finish or on cancel)."""
+        ...
+
+
+class AsrEngine(Protocol):
+    """A loaded recogniser for one home's vocabulary; `start` opens a stream per utterance."""
+
+    name: str
+
+    def start(self) -> AsrStream:
+        """Open a stream for a new utterance."""
+        ...
+
+    def close(self) -> None:
+        """Release the model."""
+        ...

@@ -1,0 +1,296 @@
+"""Whether words are an order at all: narration, questions about people or the past, requests for advice
+and descriptions of a state contain command words ("my son switched the heater off", "should I open the
+window?", "the hall light's on") but order nothing. Acting on them is the worst mistake an assistant can
+make, so these rules only ever take actions away; answering a reading ("is the door locked?") stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .normalize import LEADING_PHRASES
+
+# Intents that change nothing: answering them is harmless even when the words were not a question.
+HARMLESS = frozenset(
+    {
+        "get_state",
+        "get_temperature",
+        "get_humidity",
+        "get_time",
+        "get_date",
+        "timer_status",
+        "capabilities",
+        "nevermind",
+    }
+)
+# Past forms of the command verbs ("switched", "locked"); after a subject they tell what happened.
+PAST_VERBS = frozenset(
+    {
+        "switched",
+        "turned",
+        "opened",
+        "closed",
+        "locked",
+        "unlocked",
+        "dimmed",
+        "brightened",
+        "paused",
+        "played",
+        "started",
+        "stopped",
+        "muted",
+        "unmuted",
+        "raised",
+        "lowered",
+        "powered",
+        "skipped",
+        "flipped",
+        "cranked",
+        "killed",
+        "changed",
+        "adjusted",
+        "increased",
+        "decreased",
+        "cancelled",
+        "canceled",
+        "left",
+    }
+)
+# Words before which a past form is an adjective: "the left lamp", "the closed blinds".
+DETERMINERS = frozenset({"the", "a", "an", "my", "our", "your", "this", "that", "these", "those"})
+# Verbs whose past is their present: a report only with a subject or an auxiliary ("it was set to 21").
+SAME_PAST = frozenset({"set", "put", "shut"})
+# Who did it: a subject right before a past verb makes it narration ("someone opened the garage").
+SUBJECTS = frozenset(
+    {
+        "i",
+        "you",
+        "he",
+        "she",
+        "we",
+        "they",
+        "someone",
+        "somebody",
+        "anyone",
+        "anybody",
+        "everyone",
+        "everybody",
+        "nobody",
+        "who",
+        "what",
+        "which",
+    }
+)
+# Auxiliaries of the perfect and the passive: "have you turned off", "the tv was switched off".
+AUXILIARIES = frozenset(
+    {
+        "have",
+        "has",
+        "had",
+        "i've",
+        "you've",
+        "we've",
+        "they've",
+        "he's",
+        "she's",
+        "someone's",
+        "was",
+        "were",
+        "been",
+        "being",
+        "hasn't",
+        "haven't",
+        "wasn't",
+        "weren't",
+        "didn't",
+    }
+)
+ADVERBS = frozenset(
+    {
+        "just",
+        "already",
+        "accidentally",
+        "also",
+        "never",
+        "recently",
+        "finally",
+        "still",
+        "all",
+        "not",
+        "wide",
+        "fully",
+        "completely",
+        "currently",
+        "probably",
+        "definitely",
+        "totally",
+        "half",
+        "now",
+        "again",
+    }
+)
+# Words that ask for a state rather than tell of an event: "have the lights turned off", "make sure the
+# door is locked", "I'd like the blinds closed", "keep the door locked".
+CAUSATIVES = frozenset(
+    {
+        "make",
+        "ensure",
+        "keep",
+        "leave",
+        "have",
+        "get",
+        "let",
+        "want",
+        "need",
+        "like",
+        "prefer",
+        "see",
+        "check",
+        "i'd",
+        "we'd",
+    }
+)
+# Words that never open an order: asking who or why, or saying when or on what condition (Hearth cannot
+# schedule, so "when I get home turn the heating on" must not turn it on now).
+NOT_ORDERS = frozenset({"who", "whom", "whose", "why", "when", "whenever", "if", "unless", "until"})
+# Asking for advice or permission: "should I …", "is it worth …", "do we need to …".
+ADVICE_WORDS = frozenset(
+    {"should", "shall", "ought", "shouldn't", "worth", "recommend", "suggest", "advise", "advisable"}
+)
+ADVICE_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("do", "i", "need"),
+    ("do", "we", "need"),
+    ("do", "i", "have", "to"),
+    ("do", "we", "have", "to"),
+    ("is", "it", "a", "good", "idea"),
+    ("is", "it", "ok"),
+    ("is", "it", "okay"),
+    ("is", "it", "safe"),
+    ("is", "it", "time"),
+    ("would", "it", "be"),
+    ("do", "you", "think"),
+    ("what", "if"),
+    ("any", "point"),
+)
+# Describing a state: "<something> is/'s/are <state>" said without a verb of command before it.
+COPULAS = frozenset({"is", "are", "was", "were", "isn't", "aren't", "wasn't", "weren't", "'s", "'re"})
+# Past forms that take "on"/"off" after them: "the tv is switched off" is a state.
+PHRASAL_PAST = frozenset({"switched", "turned", "powered", "flipped"})
+STATE_FILLERS = ADVERBS | {"too", "very", "so", "really", "the"}
+PRESENT_COPULAS = frozenset({"is", "are", "isn't", "aren't", "am"})
+STATES = frozenset(
+    {
+        "on",
+        "off",
+        "open",
+        "opened",
+        "closed",
+        "shut",
+        "locked",
+        "unlocked",
+        "running",
+        "playing",
+        "paused",
+        "stopped",
+        "up",
+        "down",
+    }
+)
+# Verbs (and openers) that make the state after them something ordered or asked: "make sure the door is
+# locked", "tell me if the light is on", "check whether the blinds are open", "turn off whatever is on".
+ORDER_VERBS = CAUSATIVES | frozenset(
+    {"turn", "switch", "set", "put", "tell", "show", "say", "lock", "unlock", "open", "close", "shut"}
+)
+QUESTION_OPENERS = frozenset({"what's", "where's", "how's", "who's", "that's", "there's", "here's", "let's"})
+
+
+def opening_stripped(tokens: Sequence[str]) -> list[str]:
+    """The tokens without wake words and courtesy openers ("hey hearth, can you …"); wishes stay."""
+    out = list(tokens)
+    changed = True
+    while changed:
+        changed = False
+        for phrase in LEADING_PHRASES:
+            if tuple(out[: len(phrase)]) == phrase and len(out) > len(phrase):
+                out = out[len(phrase) :]
+                changed = True
+    return out
+
+
+def not_an_order(tokens: Sequence[str]) -> str | None:
+    """Why the words, wherever said in the utterance, cannot be an order; None when they may be one.
+
+    `tokens` should keep wishes ("I'd like the blinds closed"): they tell a wish from a report.
+    """
+    words = opening_stripped(tokens)
+    if NOT_ORDERS & set(words):
+        return "question"
+    if ADVICE_WORDS & set(words) or any(_contains(words, p) for p in ADVICE_PHRASES):
+        return "advice"
+    if narrated(words):
+        return "narration"
+    return None
+
+
+def narrated(words: Sequence[str]) -> bool:
+    """Whether a command verb is in the past after a subject: "my sister switched off the light", "have you
+    turned the heating on", "the tv was switched off". A past verb first ("closed the blinds", a slip of
+    the recogniser) and a wished-for state ("have the lights turned off") are not narration."""
+    for i, word in enumerate(words):
+        if word not in PAST_VERBS and word not in SAME_PAST:
+            continue
+        j = i - 1
+        while j >= 0 and words[j] in ADVERBS:
+            j -= 1
+        if j < 0:
+            continue
+        before = words[j]
+        if word in SAME_PAST:
+            # "set" is an order as often as a report: only a subject or an auxiliary makes it a report
+            if before in SUBJECTS or before in AUXILIARIES or before == "got":
+                return True
+            continue
+        if before in DETERMINERS:
+            continue
+        if before in SUBJECTS or before in AUXILIARIES:
+            return True
+        if any(w in PRESENT_COPULAS or _copula_suffix(w) for w in words[: j + 1]):
+            continue  # "the door is locked", "is the garage opened": a state, not an event
+        if CAUSATIVES & set(words[:j]):
+            continue
+        return True  # "my sister switched …", "the tv turned off": a subject said what happened
+    return False
+
+
+def describes_state(words: Sequence[str]) -> bool:
+    """Whether a clause only says what state something is in: "the front door's unlocked", "the lights
+    are still on in the kitchen". A question ("is the door locked") or an order ("make sure the door is
+    locked") is not a description."""
+    for i, word in enumerate(words):
+        suffixed = _copula_suffix(word)
+        if word not in COPULAS and not suffixed:
+            continue
+        before = list(words[:i]) + ([word.rsplit("'", 1)[0]] if suffixed else [])
+        if not before or ORDER_VERBS & set(before):
+            return False
+        j = i + 1
+        while j < len(words) and (words[j] in STATE_FILLERS or words[j] in PHRASAL_PAST):
+            j += 1  # "is still on", "is switched off"
+        if j < len(words) and words[j] in STATES:
+            return True
+    return False
+
+
+def acts(intent: str) -> bool:
+    """Whether an intent changes something (a device, a timer, the last command undone or repeated)."""
+    return intent not in HARMLESS
+
+
+def _copula_suffix(word: str) -> bool:
+    """ "door's", "it's", "they're": a word with a contracted is/are (not "what's" or "let's")."""
+    return (word.endswith("'s") or word.endswith("'re")) and word not in QUESTION_OPENERS
+
+
+def _contains(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))

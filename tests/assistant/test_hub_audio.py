@@ -1,0 +1,159 @@
+"""Speech through the whole hub: audio frames over a real WebSocket → VAD → pocketsphinx → real Mosquitto."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.config import load_config
+from assistant.hub import Hub
+from assistant.speech.corpus import synthesize
+from tests.assistant.conftest import (
+    KITCHEN_TOKEN,
+    PHONE_TOKEN,
+    RunningHome,
+    commands,
+    make_home,
+    nothing_published,
+    of_type,
+    open_client,
+)
+from tests.mqtt_recorder import Recorder
+from tests.speech.conftest import require_speech_tools
+
+
+@pytest.fixture(scope="module")
+def speech_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_speech_tools()
+    return tmp_path_factory.mktemp("speech")
+
+
+def say(text: str, cache: Path, pad_s: float = 0.3) -> bytes:
+    """`text` spoken by espeak-ng as 16 kHz mono PCM16."""
+    return synthesize(text, pad_s=pad_s, cache_dir=cache)
+
+
+def silence(seconds: float, rate: int = 16000) -> bytes:
+    return bytes(2 * int(rate * seconds))
+
+
+def order(events: list[dict[str, object]]) -> list[str]:
+    """Event types in order, partial transcripts folded into one."""
+    kinds: list[str] = []
+    for event in events:
+        kind = str(event["type"])
+        if kind == "transcript" and event.get("partial"):
+            kind = "partial"
+        if not kinds or kinds[-1] != kind:
+            kinds.append(kind)
+    return kinds
+
+
+async def test_a_spoken_command_is_heard_understood_and_carried_out(
+    home: RunningHome, recorder: Recorder, speech_cache: Path
+) -> None:
+    client = await open_client(home.url, KITCHEN_TOKEN)
+    events = await client.speak(say("turn on the kitchen light", speech_cache))
+    kinds = order(events)
+    assert kinds[:4] == ["run-start", "vad-start", "partial", "vad-end"], kinds
+    assert kinds[4:] == ["transcript", "intent", "action", "reply", "run-end"], kinds
+    [final] = [e for e in of_type(events, "transcript") if not e["partial"]]
+    assert final["text"] == "turn on the kitchen light"
+    assert 0 < final["confidence"] <= 1
+    [intent] = of_type(events, "intent")
+    assert intent["name"] == "turn_on" and intent["slots"]["name"] in ("kitchen_light", ["kitchen_light"])
+    [end] = of_type(events, "run-end")
+    assert end["ok"] and {"vad", "stt", "intent", "action"} <= end["timings"].keys()
+    [published] = commands(recorder, expect=1)
+    assert published.topic == "zigbee2mqtt/kitchen_light/set"
+
+
+async def test_other_rates_and_stereo_are_converted(
+    home: RunningHome, recorder: Recorder, speech_cache: Path
+) -> None:
+    mono = say("close the garage door", speech_cache)
+    # sox turns the 16 kHz mono command into 44.1 kHz stereo, as a phone or a USB microphone sends it.
+    raw = ["-t", "raw", "-e", "signed-integer", "-b", "16", "-L"]
+    sox = ["sox", "-D", *raw, "-r", "16000", "-c", "1", "-", *raw, "-r", "44100", "-c", "2", "-"]
+    stereo = subprocess.run(sox, input=mono, capture_output=True, check=True).stdout  # noqa: ASYNC221
+    client = await open_client(home.url, PHONE_TOKEN)
+    events = await client.speak(stereo, rate=44100, channels=2, frame_ms=20)
+    # Conversion is what is checked here (recognition accuracy is `hearth bench --only audio`): the VAD
+    # finds the speech in the converted audio and the engine hears words.
+    kinds = order(events)
+    assert kinds[:2] == ["run-start", "vad-start"] and "vad-end" in kinds, kinds
+    [final] = [e for e in of_type(events, "transcript") if not e["partial"]]
+    assert final["text"]
+
+
+async def test_silence_gives_stt_no_text_and_does_nothing(
+    home: RunningHome, recorder: Recorder, speech_cache: Path
+) -> None:
+    client = await open_client(home.url, KITCHEN_TOKEN)
+    rng = np.random.default_rng(3)
+    hiss = (rng.normal(0, 30, 16000 * 2)).astype("<i2").tobytes()  # a quiet room, not digital zero
+    events = await client.speak(hiss)
+    assert [e["code"] for e in of_type(events, "error")] == ["stt-no-text"]
+    assert not of_type(events, "vad-start") and not of_type(events, "intent")
+    [end] = of_type(events, "run-end")
+    assert not end["ok"] and end["code"] == "stt-no-text"
+    assert nothing_published(recorder)
+
+
+async def test_the_hub_ends_the_utterance_itself_and_ignores_the_rest_of_the_stream(
+    home: RunningHome, recorder: Recorder, speech_cache: Path
+) -> None:
+    client = await open_client(home.url, KITCHEN_TOKEN)
+    # The client never says audio-end: the hub's endpoint (VAD, or earlier once the command is complete)
+    # decides, and the frames still arriving afterwards are dropped without errors.
+    audio = say("turn off the bedroom light", speech_cache) + silence(2.5)
+    events = await client.speak(audio, end=False)
+    [vad_end] = of_type(events, "vad-end")
+    assert vad_end["reason"] in ("early", "silence")
+    assert not [e for e in of_type(events, "error") if "audio" in e["code"]]
+    # The session goes on: the next text run works and no stray error about the late frames arrives.
+    follow = await client.run("close the garage door", run_id="t2")
+    assert not of_type(follow, "error") and of_type(follow, "intent")[0]["name"] == "close_cover"
+
+
+async def test_a_client_that_stops_mid_stream_does_not_block_others(
+    home: RunningHome, recorder: Recorder, speech_cache: Path
+) -> None:
+    assert home.hub.listener is not None
+    home.hub.listener.stall_seconds = 0.6
+    quiet = await open_client(home.url, KITCHEN_TOKEN)
+    audio = say("turn on the kitchen light strip", speech_cache)
+    await quiet.send(type="run", id="a1", audio={"rate": 16000, "width": 2, "channels": 1})
+    for offset in range(0, len(audio) // 2, 1280):  # half a command, then nothing at all
+        await quiet.ws.send(audio[offset : offset + 1280])
+    other = await open_client(home.url, PHONE_TOKEN)
+    events = await other.run("close the garage door", run_id="t1")
+    assert of_type(events, "run-end")[0]["ok"], "a stalled audio run must not hold up other sessions"
+    stalled = []
+    while not stalled or stalled[-1]["type"] != "run-end":
+        stalled.append(await quiet.next_event(30))
+    assert any(e["type"] == "vad-end" and e["reason"] == "timeout" for e in stalled) or any(
+        e["type"] == "error" and e["code"] == "stt-no-text" for e in stalled
+    )
+
+
+async def test_an_utterance_longer_than_the_limit_is_cut(
+    tmp_path: Path, mosquitto: tuple[str, int], speech_cache: Path
+) -> None:
+    folder = make_home(tmp_path, mosquitto)
+    hearth = folder / "hearth.yaml"
+    hearth.write_text(hearth.read_text().replace("max_seconds: 15", "max_seconds: 1.5"))
+    hub = Hub(load_config(folder))
+    await hub.start()
+    try:
+        client = await open_client(f"ws://127.0.0.1:{hub.port}/ws", KITCHEN_TOKEN)
+        rambling = say("turn on the kitchen light strip and then close the garage door", speech_cache)
+        events = await client.speak(rambling)
+        [vad_end] = of_type(events, "vad-end")
+        assert vad_end["reason"] == "max-length"
+        assert of_type(events, "run-end")
+    finally:
+        await hub.stop()
