@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config
-SYSTEM_DEPS := mosquitto:mosquitto
-# The tests also synthesise speech (espeak-ng) and convert audio (sox).
-TEST_DEPS := $(SYSTEM_DEPS) espeak-ng:espeak-ng sox:sox
+# espeak-ng speaks the replies of the sample home (tts.engine: espeak-ng); the tests also use it to
+# synthesise speech, and convert audio with sox.
+SYSTEM_DEPS := mosquitto:mosquitto espeak-ng:espeak-ng
+TEST_DEPS := $(SYSTEM_DEPS) sox:sox
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .PHONY: run test lint typecheck pytest bench check clean

@@ -289,7 +289,7 @@ def print_table(rows: list[Row]) -> None:
 def run_benchmarks(*, quick: bool = False, only: set[str] | None = None, asr_model: str | None = None) -> int:
     """Run the selected benchmarks and print their tables."""
     rows: list[Row] = []
-    wanted = only or {"recognition", "understanding", "pipeline", "accuracy", "audio"}
+    wanted = only or {"recognition", "understanding", "pipeline", "accuracy", "audio", "tts"}
     if "recognition" in wanted:
         rows += bench_recognition(SIZES, 300 if quick else 3_000)
     if "understanding" in wanted:
@@ -305,4 +305,8 @@ def run_benchmarks(*, quick: bool = False, only: set[str] | None = None, asr_mod
         from .bench_audio import bench_audio
 
         bench_audio(quick=quick, model=Path(asr_model).resolve() if asr_model else None)
+    if "tts" in wanted:
+        from .bench_tts import bench_tts
+
+        bench_tts(quick=quick)
     return 0

@@ -87,12 +87,27 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--only",
         default=None,
-        help="comma-separated: recognition, understanding, pipeline, accuracy, audio",
+        help="comma-separated: recognition, understanding, pipeline, accuracy, audio, tts",
     )
     bench.add_argument(
         "--asr-model", default=None, help="also measure faster-whisper with this model folder (audio)"
     )
     bench.set_defaults(func=_bench)
+
+    cache = sub.add_parser("cache", help="show or clear the on-disk caches (classifier, grammar, tts)")
+    cache.add_argument("action", choices=["stats", "clear"])
+    cache.add_argument("layers", nargs="*", help="which layers to clear (default: all)")
+    cache.set_defaults(func=_cache)
+
+    models = sub.add_parser("models", help="list, download (pull NAME) and verify speech models and voices")
+    models.add_argument("action", choices=["list", "pull", "verify"])
+    models.add_argument("name", nargs="?", help="the model to pull (see `hearth models list`)")
+    models.add_argument("--config", default=DEFAULT_CONFIG, help="config folder (its hearth.yaml is edited)")
+    models.add_argument("--dir", default=None, help="models folder (default: models/ in the config folder)")
+    models.add_argument("--base-url", default=None, help="host or mirror (default: huggingface.co)")
+    models.add_argument("--no-config", action="store_true", help="pull without editing hearth.yaml")
+    models.add_argument("--urls", action="store_true", help="list: also print every file's URL")
+    models.set_defaults(func=_models)
     return parser
 
 
@@ -109,6 +124,8 @@ def _check(args: argparse.Namespace) -> int:
         else f"{config.mqtt.host}:{config.mqtt.port}"
     )
     print(f"  hub: {'wss' if config.hub.tls else 'ws'}://{config.hub.listen}/ws, MQTT broker: {broker}")
+    tts = config.tts
+    print(f"  spoken replies: {tts.engine}{f' ({tts.voice})' if tts.voice else ''}")
     for warning in config_warnings(config):
         print(f"  warning: {warning}")
     return 0
@@ -228,6 +245,34 @@ def _train(args: argparse.Namespace) -> int:
     labels = len(layer.classifier.labels)
     print(f"Trained the intent classifier ({labels} classes) in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from intents.classifier import default_cache_dir
+
+    from .caches import clear, human_bytes, stats
+
+    root = default_cache_dir()
+    if args.action == "clear":
+        try:
+            removed = clear(root, args.layers or None)
+        except ValueError as err:
+            print(f"hearth: {err}", file=sys.stderr)
+            return 2
+        for name, count in removed.items():
+            print(f"{name}: removed {count} file{'s' if count != 1 else ''}")
+        return 0
+    print(f"cache folder: {root} (set HEARTH_CACHE_DIR to move it)")
+    for found in stats(root):
+        size = human_bytes(found.bytes)
+        print(f"  {found.layer.name:<11} {found.files:>6} files {size:>10}  {found.layer.description}")
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from .models import command
+
+    return command(args)
 
 
 def _bench(args: argparse.Namespace) -> int:

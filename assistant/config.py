@@ -15,6 +15,7 @@ from intents.model import IntentDataError
 from intents.recognizer import IntentData, IntentDocument, load_builtin, merge, parse_intent_document
 
 from .speech.asr import TRAILING_SILENCE_MS, AsrSettings, VadSettings
+from .tts.engine import PIPER_VOICE_HINT, TTS_ENGINES, TtsSettings
 from .yamlpos import ConfigError, ConfigProblem, DataPath, LocatedDocument, dotted, load_yaml
 
 DEFAULT_PORT = 8765
@@ -92,6 +93,7 @@ class HearthConfig:
     intents: IntentData
     intent_files: tuple[str, ...] = ()
     asr: AsrSettings = field(default_factory=AsrSettings)
+    tts: TtsSettings = field(default_factory=TtsSettings)
 
 
 class _Checker:
@@ -287,7 +289,7 @@ def _read_context(c: _Checker, raw: Any) -> ContextSettings:
 
 
 ASR_ENGINES = ("pocketsphinx", "faster-whisper", "none")
-ASR_KEYS = {"engine", "model", "compute_type", "beam_size", "stream_interval_ms", "vad"}
+ASR_KEYS = {"engine", "model", "compute_type", "beam_size", "stream_interval_ms", "vad", "min_confidence"}
 VAD_KEYS = {"threshold", "trailing_silence", "max_seconds", "no_speech_seconds", "early_silence_ms"}
 
 
@@ -319,7 +321,11 @@ def _read_asr(c: _Checker, raw: Any, base: Path, language: str) -> AsrSettings:
         beam_size = 1
     interval = int(c.positive(asr.get("stream_interval_ms"), (*path, "stream_interval_ms"), 300))
     vad = _read_vad(c, asr.get("vad"), (*path, "vad"))
-    return AsrSettings(engine, model, language, compute_type, beam_size, interval, vad)
+    floor = c.typed(asr.get("min_confidence"), (*path, "min_confidence"), (int, float), None)
+    if floor is not None and not 0 <= floor <= 1:
+        c.add((*path, "min_confidence"), "must be between 0 and 1 (0 acts on every transcript)")
+        floor = None
+    return AsrSettings(engine, model, language, compute_type, beam_size, interval, vad, floor)
 
 
 def _read_vad(c: _Checker, raw: Any, path: DataPath) -> VadSettings:
@@ -339,6 +345,48 @@ def _read_vad(c: _Checker, raw: Any, path: DataPath) -> VadSettings:
     no_speech = c.positive(vad.get("no_speech_seconds"), (*path, "no_speech_seconds"), 8.0)
     early = int(c.positive(vad.get("early_silence_ms"), (*path, "early_silence_ms"), 200))
     return VadSettings(float(threshold), trailing, max_seconds, no_speech, early)
+
+
+TTS_KEYS = {"engine", "voice", "speed", "cache_mb", "prewarm"}
+
+
+def _read_tts(c: _Checker, raw: Any, base: Path) -> TtsSettings:
+    path: DataPath = ("tts",)
+    tts = c.mapping(raw, path, TTS_KEYS)
+    engine = c.typed(tts.get("engine"), (*path, "engine"), str, "none")
+    if engine not in TTS_ENGINES:
+        c.add((*path, "engine"), f"unknown engine {engine!r} (engines: {', '.join(TTS_ENGINES)})")
+        engine = "none"
+    voice = c.typed(tts.get("voice"), (*path, "voice"), str, None)
+    if engine == "piper":
+        voice = _piper_voice(c, voice, base)
+    speed = c.positive(tts.get("speed"), (*path, "speed"), 1.0)
+    if not 0.25 <= speed <= 4:
+        c.add((*path, "speed"), "must be between 0.25 and 4 (1 is the voice's own pace)")
+        speed = 1.0
+    cache_mb = c.typed(tts.get("cache_mb"), (*path, "cache_mb"), int, 64)
+    if cache_mb < 0:
+        c.add((*path, "cache_mb"), "must be 0 (no cache) or more megabytes")
+        cache_mb = 64
+    prewarm = c.typed(tts.get("prewarm"), (*path, "prewarm"), int, 32)
+    if prewarm < 0:
+        c.add((*path, "prewarm"), "must be 0 (off) or a number of replies")
+        prewarm = 32
+    return TtsSettings(engine, voice, speed, cache_mb, prewarm)
+
+
+def _piper_voice(c: _Checker, voice: str | None, base: Path) -> str | None:
+    """The absolute path of a piper voice, reporting a missing key, file or .onnx.json at its line."""
+    key: DataPath = ("tts", "voice")
+    if voice is None:
+        c.add(("tts",), f"missing key 'voice': piper needs {PIPER_VOICE_HINT}")
+        return None
+    model = (base / Path(voice).expanduser()).resolve()
+    if not model.is_file():
+        c.add(key, f"{str(model)!r} is not a file; put {PIPER_VOICE_HINT} here")
+    elif not model.with_name(model.name + ".json").is_file():
+        c.add(key, f"{str(model) + '.json'!r} is missing: a piper voice needs its .onnx.json beside it")
+    return str(model)
 
 
 def _load_secrets(directory: Path) -> dict[str, str]:
@@ -401,7 +449,7 @@ def load_config(directory: str | Path) -> HearthConfig:
     secrets = _load_secrets(base)
     doc = load_yaml(base / "hearth.yaml", secrets.get)
     c = _Checker(doc)
-    root = c.mapping(doc.data, (), {"language", "hub", "mqtt", "context", "asr"})
+    root = c.mapping(doc.data, (), {"language", "hub", "mqtt", "context", "asr", "tts"})
     language = c.typed(root.get("language"), ("language",), str, "en")
     try:
         devices, device_problems = load_devices(base)
@@ -414,6 +462,7 @@ def load_config(directory: str | Path) -> HearthConfig:
     mqtt = _read_mqtt(c, root.get("mqtt"))
     context = _read_context(c, root.get("context"))
     asr = _read_asr(c, root.get("asr"), base, language)
+    tts = _read_tts(c, root.get("tts"), base)
     try:
         intents, files, intent_problems = _load_intents(base, language)
     except (ValueError, KeyError) as err:
@@ -422,7 +471,7 @@ def load_config(directory: str | Path) -> HearthConfig:
     problems = c.problems + problems + intent_problems
     if problems:
         raise ConfigError(problems)
-    return HearthConfig(base, language, hub, mqtt, context, devices, intents, files, asr)
+    return HearthConfig(base, language, hub, mqtt, context, devices, intents, files, asr, tts)
 
 
 def is_loopback(host: str) -> bool:

@@ -104,6 +104,7 @@ class Hello(Event):
     client: str | None = None
     area: str | None = None
     protocol: int | None = None
+    tts: bool | None = None  # speak every reply of this session
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ class Run(Event):
     text: str | None = None
     audio: dict[str, Any] | None = None
     image: str | None = None
+    tts: bool | None = None  # speak this run's reply (overrides the session's choice from hello)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -244,8 +246,10 @@ class TtsStart(Event):
 
     TYPE: ClassVar[str] = "tts-start"
     id: str
-    format: str
+    format: str  # pcm16: signed 16-bit little-endian samples
     rate: int
+    width: int = 2
+    channels: int = 1
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -254,7 +258,9 @@ class TtsEnd(Event):
 
     TYPE: ClassVar[str] = "tts-end"
     id: str
-    cached: bool | None = None
+    cached: bool | None = None  # the audio came from the reply cache
+    synthesis_ms: float | None = None  # from the reply text until all its audio was made (or read)
+    first_audio_ms: float | None = None  # from the reply text to the first frame queued
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -24,11 +24,20 @@ from devices.mqtt import MqttClient
 from devices.registry import Registry, StateChange
 from devices.service import DeviceService
 from devices.simulator import DeviceSimulator
+from intents.classifier import default_cache_dir
 from intents.context import ContextWindow
 
 from .config import HearthConfig
 from .events import ContextEvent, Error, Event, RunEnd, StateEvent
-from .pipeline import Pipeline, RunRequest, Speaker, build_understander, entity_names, load_classifier
+from .pipeline import (
+    Pipeline,
+    RunRequest,
+    Speak,
+    Speaker,
+    build_understander,
+    home_vocabulary,
+    load_classifier,
+)
 from .protocol import (
     CancelRun,
     Close,
@@ -40,11 +49,12 @@ from .protocol import (
     ShowContext,
     StartRun,
 )
-from .speech.asr import HomeVocabulary
 from .speech.engines import build_listener
 from .speech.inbox import AudioInbox
 from .speech.listen import Listener
 from .timers import TimerService
+from .tts.engine import build_engine as build_tts_engine
+from .tts.service import AudioFrame, TtsService, unavailable
 
 log = logging.getLogger("hearth.hub")
 
@@ -58,7 +68,7 @@ class ClientSession:
     connection: ServerConnection
     protocol: HubConnection
     context: ContextWindow
-    outbox: asyncio.Queue[str | None]
+    outbox: asyncio.Queue[str | AudioFrame | None]
     runs: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     audio: dict[str, AudioInbox] = field(default_factory=dict)
 
@@ -76,6 +86,18 @@ class ClientSession:
         except asyncio.QueueFull:
             log.warning("client %s is not reading its events; closing", self.name)
             self.connection.transport.abort()
+
+    def send_audio(self, frame: AudioFrame) -> None:
+        """Queue a binary frame of reply audio behind the events before it."""
+        try:
+            self.outbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            log.warning("client %s is not reading its events; closing", self.name)
+            self.connection.transport.abort()
+
+    def backlog(self) -> int:
+        """How many events and frames wait to be written."""
+        return self.outbox.qsize()
 
     @property
     def name(self) -> str:
@@ -100,6 +122,8 @@ class Hub:
         self.timers: TimerService | None = None
         self.listener: Listener | None = None
         self.sessions: set[ClientSession] = set()
+        self.tts: TtsService | None = None
+        self._prewarm: asyncio.Task[None] | None = None
         self._area_ids = frozenset(area.id for area in config.devices.areas)
         self._page = _load_page()
 
@@ -156,10 +180,12 @@ class Hub:
         self.timers = TimerService(self.config.intents, self._notify)
         self.timers.start()
         understander = build_understander(self.config, classifier)
-        entities, areas = entity_names(self.config)
-        vocabulary = HomeVocabulary(self.config.intents, entities, areas)
+        vocabulary = home_vocabulary(self.config)
         # Loading a model or building a grammar takes a while: keep the loop free meanwhile.
         self.listener = await asyncio.to_thread(build_listener, self.config.asr, vocabulary)
+        tts_engine = await asyncio.to_thread(build_tts_engine, self.config.tts)
+        if tts_engine is not None:
+            self.tts = TtsService.create(tts_engine, self.config.tts, default_cache_dir())
         self.pipeline = Pipeline(
             self.config,
             self.registry,
@@ -179,12 +205,19 @@ class Hub:
             server_header="Hearth",
             logger=logging.getLogger("hearth.ws"),
         )
+        if self.tts is not None and self.config.tts.prewarm:
+            self._prewarm = asyncio.create_task(self._prewarm_tts())
 
     async def stop(self) -> None:
         """Close client connections, the server, MQTT and the managed broker."""
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        if self._prewarm is not None:
+            self._prewarm.cancel()
+            await asyncio.gather(self._prewarm, return_exceptions=True)
+        if self.tts is not None:
+            self.tts.close()
         if self.timers is not None:
             await self.timers.stop()
         if self.listener is not None:
@@ -307,7 +340,12 @@ class Hub:
         assert self.pipeline is not None and identity is not None
         try:
             await self.pipeline.run(
-                request, Speaker(identity.client, identity.area), session.context, session.send, audio
+                request,
+                Speaker(identity.client, identity.area),
+                session.context,
+                session.send,
+                audio,
+                self._voice(session, request, identity.tts),
             )
         except asyncio.CancelledError:
             # The pipeline already sent run-end; nothing else to do but stop.
@@ -325,13 +363,45 @@ class Hub:
 
     async def _write(self, session: ClientSession) -> None:
         while True:
-            text = await session.outbox.get()
-            if text is None:
+            item = await session.outbox.get()
+            if item is None:
                 return
+            if isinstance(item, AudioFrame):
+                if item.playback.stopped:
+                    continue  # the reply was cancelled (barge-in): its queued audio is dropped
+                data: str | bytes = item.data
+            else:
+                data = item
             try:
-                await session.connection.send(text)
+                await session.connection.send(data)
             except ConnectionClosed:
                 return
+
+    def _voice(self, session: ClientSession, request: RunRequest, session_tts: bool) -> Speak | None:
+        """How a run's reply is spoken: not at all, by the hub's engine, or as a tts-unavailable error."""
+        if not (session_tts if request.tts is None else request.tts):
+            return None
+        tts = self.tts
+
+        async def speak(run_id: str, text: str, confirmation: bool) -> None:
+            if tts is None:
+                await unavailable(session, run_id)
+            else:
+                await tts.speak(session, run_id, text, confirmation=confirmation)
+
+        return speak
+
+    async def _prewarm_tts(self) -> None:
+        """Render the most frequent confirmations in the background, so serving never waits for it."""
+        if self.tts is None:
+            return
+        try:
+            count = await self.tts.prewarm(self.config.tts.prewarm)
+        except Exception:  # pre-warming is an optimisation: a failure is logged, never fatal
+            log.exception("pre-warming the reply cache failed")
+            return
+        if count:
+            log.info("pre-warmed %d spoken replies", count)
 
     async def _drain_and_close(self, session: ClientSession, code: int, reason: str) -> None:
         # Let queued events (the error explaining the close) go out before the close frame.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +36,7 @@ from .events import (
     RunStart,
     Stage,
 )
-from .speech.asr import Hypothesis
+from .speech.asr import HomeVocabulary, Hypothesis
 from .speech.audio import parse_audio_format
 from .speech.doubt import rival_reading
 from .speech.inbox import AudioInbox
@@ -45,6 +45,8 @@ from .timers import TIMER_INTENTS, TimerService
 from .understanding import Plan, plan_commands, query_reply, target_types
 
 Emit = Callable[[Event], None]
+# Speaks a run's reply: (run id, reply text, whether it confirms devices acting: the replies to pre-warm).
+Speak = Callable[[str, str, bool], Awaitable[None]]
 
 
 class Executor(Protocol):
@@ -71,11 +73,12 @@ class RunRequest:
     text: str | None = None
     audio: Mapping[str, Any] | None = None
     image: str | None = None
+    tts: bool | None = None  # None: as the session asked in hello
 
     @classmethod
     def from_event(cls, run: Run) -> RunRequest:
         """Take the fields the pipeline needs from a `run` event."""
-        return cls(id=run.id, text=run.text, audio=run.audio, image=run.image)
+        return cls(id=run.id, text=run.text, audio=run.audio, image=run.image, tts=run.tts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +148,13 @@ def entity_names(config: HearthConfig) -> tuple[list[EntityName], list[AreaName]
     return entities, areas
 
 
+def home_vocabulary(config: HearthConfig) -> HomeVocabulary:
+    """What a speech engine is constrained to: templates, names, and the device types of each intent."""
+    entities, areas = entity_names(config)
+    types = {name: found for name in config.intents.intents if (found := target_types(name))}
+    return HomeVocabulary(config.intents, entities, areas, types)
+
+
 def load_classifier(
     config: HearthConfig,
     cache_dir: Path | None = None,
@@ -202,8 +212,9 @@ class Pipeline:
         context: ContextWindow,
         emit: Emit,
         audio: AudioInbox | None = None,
+        speak: Speak | None = None,
     ) -> Turn:
-        """Process one run, emitting its events; always ends with exactly one run-end."""
+        """Process one run, emitting its events and spoken reply; always ends with exactly one run-end."""
         state = _RunState()
         started = time.perf_counter()
         emit(RunStart(id=request.id, text=request.text))
@@ -216,6 +227,9 @@ class Pipeline:
                 emit(Error(code=state.code, message="speech input is not enabled on this hub", id=request.id))
             else:
                 text = await self._audio_run(request, audio, speaker, context, state, emit)
+            if speak is not None and state.reply:
+                with state.stage(Stage.TTS):
+                    await speak(request.id, state.reply, state.ok and bool(state.commands))
         except asyncio.CancelledError:
             state.ok, state.code = False, "cancelled"
             raise
@@ -252,6 +266,12 @@ class Pipeline:
             state.code = heard.code or "stt-no-text"
             emit(Error(code=state.code, message=heard.message, id=request.id))
             return None
+        if heard.hypothesis.confidence < self.listener.min_confidence:
+            # A closed-grammar recognizer always answers with some sentence of its grammar; a poor fit
+            # means it may be the wrong one, and hearing it again beats acting on a guess.
+            state.code, state.ok = "stt-unsure", True
+            self._reply(request.id, state, emit, self._error_text("stt-unsure", {"first": heard.text}))
+            return heard.text
         rival = self._rival(heard.hypothesis, history, speaker.area)
         if rival is not None:
             # "turn off" and "turn on" sounded alike: a question back beats the wrong action.

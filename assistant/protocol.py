@@ -100,6 +100,7 @@ class Identity:
     session: str
     client: str
     area: str | None
+    tts: bool = False  # the client asked in hello for every reply to be spoken
 
 
 class HubConnection:
@@ -185,7 +186,9 @@ class HubConnection:
             else:
                 message = f"unknown area {event.area!r}; using {area or 'none'}"
                 decisions.append(Send(Error(code="unknown-area", message=message)))
-        self.identity = Identity(session=secrets.token_hex(8), client=client.name, area=area)
+        self.identity = Identity(
+            session=secrets.token_hex(8), client=client.name, area=area, tts=bool(event.tts)
+        )
         self.phase = Phase.READY
         welcome = Welcome(session=self.identity.session, client=client.name, area=area)
         return [Send(welcome), *decisions]

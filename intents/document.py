@@ -27,7 +27,7 @@ FORMAT_VERSION = "hearth-intents-1"
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 _DOC_KEYS = frozenset({"language", "lists", "expansion_rules", "intents", "responses"})
-_INTENT_KEYS = frozenset({"sentences", "data", "response"})
+_INTENT_KEYS = frozenset({"sentences", "data", "response", "speech"})
 _GROUP_KEYS = frozenset({"sentences", "slots", "requires_domain"})
 
 
@@ -98,10 +98,17 @@ class SentenceGroup:
 
 @dataclass(frozen=True, slots=True)
 class IntentDef:
-    """An intent's sentence groups, and for custom intents the reply it gives."""
+    """An intent's sentence groups, and for custom intents the reply it gives.
+
+    `speech` holds the sentences a constrained speech recognizer listens for: a short list of the ways
+    people say the intent aloud, since every extra phrasing in its grammar is one more way to mishear a
+    command. Empty means the intent's own sentences; after a merge, each document's contribution is
+    its `speech` if it has one, else its sentences.
+    """
 
     groups: tuple[SentenceGroup, ...]
     response: str | None = None
+    speech: tuple[SentenceGroup, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +329,10 @@ def _parse_intent(c: _Checker, raw: object, path: DataPath) -> IntentDef:
         response = None
     if not groups and response is None and isinstance(raw, dict):
         c.add(path, "needs 'sentences' (or 'data') to be recognised")
-    return IntentDef(tuple(groups), response)
+    speech: tuple[SentenceGroup, ...] = ()
+    if "speech" in body:
+        speech = (_parse_group(c, body["speech"], (*path, "speech"), keyed=False),)
+    return IntentDef(tuple(groups), response, speech)
 
 
 def _parse_intents(c: _Checker, raw: object) -> dict[str, IntentDef]:
@@ -389,9 +399,11 @@ def _merge_intent(into: IntentDef | None, new: IntentDef, index: int) -> IntentD
     groups = tuple(
         replace(g, sentences=tuple(replace(s, document=index) for s in g.sentences)) for g in new.groups
     )
+    speech = new.speech or groups  # a document without speech sentences is listened for as written
     if into is None:
-        return IntentDef(groups, new.response)
-    return IntentDef(into.groups + groups, new.response if new.response is not None else into.response)
+        return IntentDef(groups, new.response, speech)
+    response = new.response if new.response is not None else into.response
+    return IntentDef(into.groups + groups, response, into.speech + speech)
 
 
 def merge(*docs: IntentDocument) -> IntentData:
@@ -446,7 +458,7 @@ def _templates(doc: IntentDocument) -> Iterator[tuple[DataPath, Template]]:
     for name, rule in doc.expansion_rules.items():
         yield ("expansion_rules", name), rule
     for intent in doc.intents.values():
-        for group in intent.groups:
+        for group in (*intent.groups, *intent.speech):
             for sentence in group.sentences:
                 yield sentence.path, sentence.template
 

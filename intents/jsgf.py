@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .document import IntentData, RangeList, SentenceGroup
@@ -158,6 +158,9 @@ class _Builder:
         self.rules: dict[str, str | None] = {}  # rule name -> body ("": says nothing, None: cannot be said)
         self.words: set[str] = set()
         self.numbers = _Numbers()
+        # Type words ("plugs", "fans") only for device types the home has: a sentence about a type it
+        # lacks cannot be acted on, and every extra phrase is one more way to mishear a command.
+        self.types = frozenset(e.type for e in entities) if entities else None
         self._sensitive: dict[str, bool] = {}
 
     def render(self, node: Node, restriction: Restriction) -> str | None:
@@ -214,9 +217,15 @@ class _Builder:
         if isinstance(spec, RangeList):
             return self.define(f"list_{ref.list_name}", lambda: self.numbers.body(spec))
         restriction = restriction if ref.slot_name == _DOMAIN_SLOT else _NONE
-        values = [v.tokens for v in spec.values if not restriction or v.out in restriction]
+        values = [v.tokens for v in spec.values if self.says_type(ref, v.out, restriction)]
         key = _restricted(f"list_{ref.list_name}", restriction)
         return self.define(key, lambda: alternatives([self.said(tokens) for tokens in values]))
+
+    def says_type(self, ref: SlotRef, value: object, restriction: Restriction) -> bool:
+        """Whether a list value may be said: type words only for types the home has (and the group allows)."""
+        if ref.slot_name != _DOMAIN_SLOT:
+            return True
+        return (not restriction or value in restriction) and (self.types is None or value in self.types)
 
     def phrases(self, names: Sequence[str]) -> str | None:
         return alternatives([self.said(phrase) for phrase in _phrases(names)])
@@ -239,12 +248,30 @@ def _restricted(name: str, restriction: Restriction) -> str:
     return "__".join([name, *sorted(restriction)])
 
 
-def _intent_body(builder: _Builder, intent: str, groups: Sequence[SentenceGroup], skipped: list[str]) -> str:
+def _narrow(group: Restriction, intent: Restriction | None) -> Restriction | None:
+    """The device types a group of an intent may name (empty: any); None when no type can do both."""
+    if not intent:
+        return group
+    if not group:
+        return intent
+    return (group & intent) or None
+
+
+def _intent_body(
+    builder: _Builder,
+    intent: str,
+    groups: Sequence[SentenceGroup],
+    skipped: list[str],
+    types: Restriction | None,
+) -> str:
     """The alternatives of an intent's sentences, each group saying only names of its device types."""
     said: dict[str, None] = {}
     for group in groups:
+        restriction = _narrow(group.requires_domain, types)
+        if restriction is None:
+            continue
         for sentence in group.sentences:
-            rendered = builder.render(sentence.template.root, group.requires_domain)
+            rendered = builder.render(sentence.template.root, restriction)
             if rendered:
                 said[rendered] = None
             else:
@@ -253,20 +280,27 @@ def _intent_body(builder: _Builder, intent: str, groups: Sequence[SentenceGroup]
 
 
 def build_jsgf(
-    data: IntentData, entities: Sequence[EntityName] = (), areas: Sequence[AreaName] = ()
+    data: IntentData,
+    entities: Sequence[EntityName] = (),
+    areas: Sequence[AreaName] = (),
+    intent_types: Mapping[str, Restriction] | None = None,
 ) -> JsgfGrammar:
     """One JSGF grammar saying every template of `data` with the home's device and area names.
 
     Each intent is a rule `<intent_...>` and the public rule `<command>` their alternatives; expansion
     rules, lists, names and number ranges are rules referred to by name, so the text grows with the
     templates plus the names, never with their product. Sentences restricted to some device types only
-    say names of those types. Templates that cannot be said in this home are listed in `skipped`.
+    say names of those types, and `intent_types` narrows an intent to the types that can carry it out
+    (no "close the tv" for a recognizer to mishear a command as). Templates that cannot be said in this
+    home are listed in `skipped`.
     """
     builder = _Builder(data, entities, areas)
     skipped: list[str] = []
     intents: dict[str, str] = {}
     for intent, definition in data.intents.items():
-        body = _intent_body(builder, intent, definition.groups, skipped)
+        types = (intent_types or {}).get(intent)
+        groups = definition.speech or definition.groups
+        body = _intent_body(builder, intent, groups, skipped, frozenset(types) if types else None)
         if body:
             intents[intent_rule(intent)] = body
     rules = [(name, body) for name, body in builder.rules.items() if body]

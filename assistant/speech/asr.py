@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -44,6 +44,9 @@ class AsrSettings:
     beam_size: int = 1
     stream_interval_ms: int = 300  # faster-whisper: re-decode the growing buffer this often
     vad: VadSettings = field(default_factory=VadSettings)
+    # Below this confidence a transcript is not acted on (the hub asks to hear it again); None: the
+    # engine's own default, since engines score on different scales.
+    min_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,8 @@ class HomeVocabulary:
     intents: IntentData
     entities: Sequence[EntityName] = ()
     areas: Sequence[AreaName] = ()
+    # The device types that can carry out each intent: a grammar says no sentence no device can act on.
+    intent_types: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         """Every device and area name and alias, in config order, without repeats."""
@@ -102,6 +107,7 @@ class AsrEngine(Protocol):
     """A loaded recogniser for one home's vocabulary; `start` opens a stream per utterance."""
 
     name: str
+    min_confidence: float  # the default floor below which its transcripts are not acted on
 
     def start(self) -> AsrStream:
         """Open a stream for a new utterance."""

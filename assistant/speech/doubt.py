@@ -1,4 +1,4 @@
-"""Acoustic doubt: a runner-up transcript, nearly as likely, that would do the opposite: ask, don't act."""
+"""Acoustic doubt: a runner-up transcript, nearly as likely, that would do something else: ask."""
 
 from __future__ import annotations
 
@@ -31,15 +31,21 @@ def rival_reading(
     *,
     ratio: float = RIVAL_RATIO,
 ) -> str | None:
-    """A close runner-up transcript whose command does the opposite of the best one, else None."""
+    """A close runner-up transcript that would do something else than the best one, else None.
+
+    Only readings involving a two-way command count ("turn on" heard where "turn down" may have been
+    said): for those, a wrong guess changes a device the wrong way.
+    """
     best = understand(hypothesis.text)
-    if not any(m.intent in OPPOSITES for m in best):
-        return None
     floor = hypothesis.confidence * ratio
     for text, confidence in hypothesis.alternatives:
         if confidence < floor or text.strip() == hypothesis.text.strip():
             continue
         other = understand(text)
-        if any(OPPOSITES.get(a.intent) == b.intent for a, b in zip(best, other, strict=False)):
+        if not other:  # a reading that means nothing cannot be the command
+            continue
+        if not any(m.intent in OPPOSITES for m in (*best, *other)):
+            continue
+        if [m.intent for m in best] != [m.intent for m in other]:
             return text
     return None

@@ -29,4 +29,7 @@ def build_listener(settings: AsrSettings, vocabulary: HomeVocabulary) -> Listene
     engine = build_engine(settings, vocabulary)
     if engine is None:
         return None
-    return Listener(engine, SileroVad(), settings.vad)
+    floor = settings.min_confidence
+    return Listener(
+        engine, SileroVad(), settings.vad, min_confidence=engine.min_confidence if floor is None else floor
+    )

@@ -214,6 +214,27 @@ class Pronouncer:
         return ""
 
 
+def merged_vowels(pronunciations: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Pronunciations plus their cot-caught merged variants (AO said as AA, as most of North America does).
+
+    The dictionary has "on" both ways but "off", "pause" or "lock" only with AO; merged speakers (and
+    espeak-ng's en-us voice) say AA, and the acoustic model then prefers whatever word has AA.
+    """
+    result: dict[str, list[str]] = {}
+    for word, variants in pronunciations.items():
+        extended = list(variants)
+        for phones in variants:
+            split = phones.split()
+            merged = [
+                "AA" if p == "AO" and (i + 1 == len(split) or split[i + 1] != "R") else p
+                for i, p in enumerate(split)
+            ]
+            if " ".join(merged) not in extended:
+                extended.append(" ".join(merged))
+        result[word] = extended
+    return result
+
+
 def _plural(phones: str) -> str:
     """The sound of a plural -s after these phones: IH Z after sibilants, S after voiceless, else Z."""
     last = phones.split()[-1]

@@ -61,11 +61,13 @@ class Listener:
         settings: VadSettings,
         *,
         stall_seconds: float = STALL_SECONDS,
+        min_confidence: float = 0.0,
     ) -> None:
         self.engine = engine
         self.vad = vad
         self.settings = settings
         self.stall_seconds = stall_seconds
+        self.min_confidence = min_confidence  # transcripts below it are not acted on
 
     async def listen(
         self,

@@ -1,61 +1,344 @@
-"""The embedded ASR engine: pocketsphinx constrained to the sentences of this home's templates and names."""
+"""The embedded ASR engine: pocketsphinx constrained by a grammar of the home's templates and names."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import logging
+import math
 import os
+import tempfile
 import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Empty, LifoQueue
 from typing import Any
 
 from intents.classifier import default_cache_dir
-from intents.jsgf import build_jsgf, word_graph
+from intents.jsgf import FORMAT as JSGF_FORMAT
+from intents.jsgf import WordGraph, build_jsgf, word_graph
 
-from .asr import SAMPLE_RATE, AsrError, AsrSettings, HomeVocabulary, Hypothesis
-from .g2p import Pronouncer, read_dictionary
+from .asr import SAMPLE_RATE, SAMPLE_WIDTH, AsrError, AsrSettings, HomeVocabulary, Hypothesis
+from .g2p import Pronouncer, merged_vowels, read_dictionary
 
-try:
-    from pocketsphinx import Decoder, get_model_path  # type: ignore[import-untyped]
-except ImportError:  # pragma: no cover - pocketsphinx is a dependency; this names the fix if it is gone
-    Decoder = None
-    get_model_path = None
+log = logging.getLogger("hearth.asr")
 
-# Decoder settings measured on the real clips (DESIGN.md): no best-path pass, wide beams, a small word
-# insertion penalty. Digital silence before the audio helps clips that start at the first sample.
-DECODER_OPTIONS: dict[str, Any] = {
+NAME = "pocketsphinx"
+CACHE_FORMAT = 5  # bump when the cached FSG or dictionary files change meaning
+GRAMMAR_NAME = "hearth"
+VARIANTS_SEARCH = "variants"
+
+# Wide beams and no best-path pass: measured on real home-command recordings, narrower beams and the
+# lattice pass lose the right sentence far more often than they save time (see DESIGN.md).
+DECODER_SETTINGS: dict[str, Any] = {
     "bestpath": False,
-    "wbeam": 1e-40,
-    "beam": 1e-60,
-    "pbeam": 1e-60,
+    "beam": 1e-50,
+    "pbeam": 1e-50,
+    "wbeam": 1e-35,
     "wip": 0.1,
+    # Every senone scored in every frame: scores are then relative to the same best senone in the grammar
+    # search and in the phone loop, so the two can be compared (the wide beams activate most anyway).
+    "compallsen": True,
     "loglevel": "ERROR",
 }
-LEAD_IN = bytes(2 * SAMPLE_RATE * 200 // 1000)  # 200 ms
-NBEST = 12  # hypotheses looked at for runner-ups (each distinct sentence once)
-CACHE_FORMAT = "1"
+# The phone loop scores the same audio without a grammar: an upper bound for any sentence's score.
+PHONE_LOOP_SETTINGS: dict[str, Any] = {"beam": 1e-40, "pbeam": 1e-40, "compallsen": True, "loglevel": "ERROR"}
+# Digital silence around the speech: many clips start at the first sample and the decoder needs a few
+# frames of silence to enter the grammar; after the speech, it lets the sentence end close in silence
+# (without it, the search more often ends with no complete sentence at all).
+LEADING_SILENCE_MS = 200
+TRAILING_SILENCE_MS = 300
+FIRST_BLOCK_BYTES = SAMPLE_WIDTH * SAMPLE_RATE * 400 // 1000  # audio decoded in blocks of at least
+BLOCK_BYTES = SAMPLE_WIDTH * SAMPLE_RATE * 100 // 1000  # these lengths (see SphinxStream._decode)
+MAX_SECONDS = 20.0
+# The decoder normalises features by a running cepstral mean carried from one utterance to the next;
+# a fresh decoder starts from the model's default, and a new microphone or room shifts it. When the
+# mean moved more than this during an utterance, that utterance was heard with the wrong one ("turn
+# off the garage light" became "are lock in the garage locked") and is decoded again.
+MEAN_DRIFT = 1.0  # audio kept per utterance; the hub cuts utterances at asr.vad.max_seconds (15 s)
+
+# Confidence: (grammar score - phone-loop score) per frame, mapped through a logistic; in-grammar speech
+# sits close to the unconstrained phone loop, speech the grammar cannot say is forced far below it.
+CONFIDENCE_CENTER = -1.0
+CONFIDENCE_SCALE = 1.0
+# Score units (log base 1.0001) by which a runner-up may trail the best sentence and still count as close.
+VARIANT_TEMPERATURE = 500.0
+
+# Words whose swap turns a command into its opposite or a sibling that sounds alike; a runner-up
+# sentence is the best one with one such word swapped, when the grammar can say it.
+CONFUSABLE: dict[str, tuple[str, ...]] = {
+    "on": ("off", "down", "up"), "off": ("on", "down", "up"), "up": ("down", "on", "off"),
+    "down": ("up", "on", "off"), "open": ("close",), "close": ("open",), "opened": ("closed",),
+    "closed": ("opened", "open"), "lock": ("unlock",), "unlock": ("lock",), "locked": ("unlocked",),
+    "unlocked": ("locked",), "raise": ("lower",), "lower": ("raise",),
+    "brighter": ("dimmer",), "dimmer": ("brighter",), "warmer": ("cooler",), "cooler": ("warmer",),
+    "louder": ("quieter",), "quieter": ("louder",), "pause": ("play",), "play": ("pause",),
+}  # fmt: skip
+MAX_VARIANTS = 3
+
+_ACOUSTIC_FILES = ("mdef", "means", "variances", "transition_matrices", "noisedict")
+_MIXTURE_FILES = ("sendump", "mixture_weights")
+_BYTES_PER_SECOND = SAMPLE_RATE * SAMPLE_WIDTH
 
 
-def _model_folder(settings: AsrSettings) -> tuple[Path, Path]:
-    """(acoustic model folder, CMU dictionary) from `asr.model` or the model inside the pocketsphinx wheel."""
-    if Decoder is None or get_model_path is None:
+def _pocketsphinx() -> Any:
+    try:
+        import pocketsphinx  # type: ignore[import-untyped]  # ships no type information
+    except ImportError as err:
         raise AsrError(
-            "asr.engine", "pocketsphinx is not installed: run `make run` or pip install pocketsphinx"
-        )
-    base = settings.model or Path(get_model_path()) / "en-us"
-    acoustic, dictionary = base / "en-us", base / "cmudict-en-us.dict"
-    if not (acoustic / "mdef").is_file() or not dictionary.is_file():
+            "asr.engine",
+            "pocketsphinx is not installed: `pip install pocketsphinx` (5.x), or choose another asr.engine",
+        ) from err
+    return pocketsphinx
+
+
+@dataclass(frozen=True, slots=True)
+class AcousticModel:
+    """An acoustic model folder, its pronunciation dictionary and (optionally) its phone language model."""
+
+    path: Path
+    dictionary: Path
+    phone_lm: Path | None
+
+
+def acoustic_model(model: Path | None) -> AcousticModel:
+    """The model to load: `asr.model` when set (checked), else the en-US model of the pocketsphinx wheel."""
+    if model is None:
+        root = Path(_pocketsphinx().get_model_path()) / "en-us"
+        return AcousticModel(root / "en-us", root / "cmudict-en-us.dict", root / "en-us-phone.lm.bin")
+    wanted = f"{', '.join(_ACOUSTIC_FILES)} and {' or '.join(_MIXTURE_FILES)}"
+    if not model.is_dir():
         raise AsrError(
             "asr.model",
-            f"{base} is not a pocketsphinx model folder (it needs en-us/ with the acoustic model and "
-            "cmudict-en-us.dict); remove asr.model to use the model that ships with pocketsphinx",
+            f"{str(model)!r} is not a directory: set it to a pocketsphinx acoustic model folder ({wanted}, "
+            "plus a *.dict pronunciation dictionary), or remove it to use the en-US model of the wheel",
         )
-    return acoustic, dictionary
+    missing = [name for name in _ACOUSTIC_FILES if not (model / name).is_file()]
+    if not any((model / name).is_file() for name in _MIXTURE_FILES):
+        missing.append(" or ".join(_MIXTURE_FILES))
+    if missing:
+        raise AsrError(
+            "asr.model",
+            f"{str(model)!r} is not a pocketsphinx acoustic model: it lacks {', '.join(missing)} "
+            f"(a model folder holds {wanted})",
+        )
+    default = acoustic_model(None)
+    dictionaries = sorted(model.glob("*.dict")) + sorted(model.parent.glob("*.dict"))
+    phone_lms = sorted(model.glob("*phone*.lm*")) + sorted(model.parent.glob("*phone*.lm*"))
+    dictionary = dictionaries[0] if dictionaries else default.dictionary
+    return AcousticModel(model, dictionary, phone_lms[0] if phone_lms else None)
+
+
+# ---------------------------------------------------------------------------------------------- grammar
+
+
+@dataclass(frozen=True, slots=True)
+class GrammarFiles:
+    """The decoder's grammar (pocketsphinx FSG) and dictionary files, and how they were obtained."""
+
+    fsg: Path
+    dictionary: Path
+    key: str
+    cached: bool
+    guessed: dict[str, str] = field(default_factory=dict)  # word -> where its pronunciation came from
+    skipped: tuple[str, ...] = ()
+
+
+def grammar_key(vocabulary: HomeVocabulary, model: AcousticModel) -> str:
+    """A hash of everything the grammar and dictionary depend on: templates, names, dictionary, formats."""
+    digest = hashlib.sha256(f"{CACHE_FORMAT}\0{JSGF_FORMAT}\0{vocabulary.intents.fingerprint()}".encode())
+    for entity in vocabulary.entities:
+        digest.update(json.dumps([entity.id, list(entity.names), entity.type]).encode())
+    digest.update(json.dumps(sorted((k, sorted(v)) for k, v in vocabulary.intent_types.items())).encode())
+    digest.update(b"\0areas")
+    for area in vocabulary.areas:
+        digest.update(json.dumps([area.id, list(area.names)]).encode())
+    stat = model.dictionary.stat()
+    digest.update(f"\0{model.dictionary.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def fsg_text(graph: WordGraph, name: str = GRAMMAR_NAME) -> str:
+    """A word graph in pocketsphinx's FSG format (every transition probability 1: no language-model bias)."""
+    lines = [
+        f"FSG_BEGIN {name}",
+        f"NUM_STATES {graph.n_states}",
+        "START_STATE 0",
+        f"FINAL_STATE {graph.final}",
+    ]
+    # pocketsphinx's handling of free (wordless) edges loses sentences at times ("Final result does not
+    # match the grammar"); its maintainers' cure is a grammar without them.
+    edges = epsilon_free(graph)
+    lines += [f"TRANSITION {a} {b} 1.0 {w}" for a, b, w in edges]
+    lines.append("FSG_END")
+    return "\n".join(lines) + "\n"
+
+
+def epsilon_free(graph: WordGraph) -> list[tuple[int, int, str]]:
+    """The graph's word edges with every free edge folded into them: the same sentences, no free edges.
+
+    A state gets the word edges of every state it reaches freely, and a word whose target reaches
+    the final state freely also goes to the final state directly.
+    """
+    free: dict[int, list[int]] = {}
+    words: dict[int, list[tuple[int, str]]] = {}
+    for source, target, word in graph.edges:
+        if word is None:
+            free.setdefault(source, []).append(target)
+        else:
+            words.setdefault(source, []).append((target, word))
+
+    def closure(state: int) -> list[int]:
+        seen, stack = {state}, [state]
+        while stack:
+            for nxt in free.get(stack.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return sorted(seen)
+
+    closures = {state: closure(state) for state in range(graph.n_states)}
+    ends = {state for state, reached in closures.items() if graph.final in reached}
+    found: dict[tuple[int, int, str], None] = {}
+    stack, seen = [0], {0}
+    while stack:  # only states reachable from the start, so no dead edges are written
+        state = stack.pop()
+        for via in closures[state]:
+            for target, word in words.get(via, ()):
+                found[(state, target, word)] = None
+                if target in ends and target != graph.final:
+                    found[(state, graph.final, word)] = None
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+    return list(found)
+
+
+def dictionary_text(pronunciations: dict[str, list[str]]) -> str:
+    """Pronunciations in CMU dictionary format, alternatives numbered word(2), word(3), ..."""
+    lines = []
+    for word in sorted(pronunciations):
+        for i, phones in enumerate(pronunciations[word]):
+            lines.append(f"{word if i == 0 else f'{word}({i + 1})'} {phones}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def prepare_grammar(vocabulary: HomeVocabulary, model: AcousticModel, cache_dir: Path) -> GrammarFiles:
+    """The FSG and dictionary for a home, from the cache when its key matches, else generated and cached."""
+    key = grammar_key(vocabulary, model)
+    base = cache_dir / f"sphinx-{key[:20]}-v{CACHE_FORMAT}"
+    fsg, dictionary, meta = base.with_suffix(".fsg"), base.with_suffix(".dict"), base.with_suffix(".json")
+    try:
+        info = json.loads(meta.read_text(encoding="utf-8"))
+        if info.get("key") == key and fsg.is_file() and dictionary.is_file():
+            return GrammarFiles(fsg, dictionary, key, True, info["guessed"], tuple(info["skipped"]))
+    except (OSError, ValueError, KeyError):
+        pass  # missing or damaged: generate again
+    grammar = build_jsgf(vocabulary.intents, vocabulary.entities, vocabulary.areas, vocabulary.intent_types)
+    graph = word_graph(grammar)
+    known = read_dictionary(model.dictionary, grammar.words)
+    pronunciations, guessed = Pronouncer(known).pronounce(grammar.words)
+    pronunciations = merged_vowels(pronunciations)
+    if guessed:
+        log.info("pronunciations guessed for %s", ", ".join(f"{w} ({s})" for w, s in sorted(guessed.items())))
+    try:
+        _write_atomic(dictionary, dictionary_text(pronunciations))
+        _write_atomic(fsg, fsg_text(graph))
+        _write_atomic(meta, json.dumps({"key": key, "guessed": guessed, "skipped": list(grammar.skipped)}))
+    except OSError as err:
+        raise AsrError("asr.engine", f"cannot write the speech grammar to {cache_dir}: {err}") from err
+    return GrammarFiles(fsg, dictionary, key, False, guessed, grammar.skipped)
+
+
+# ---------------------------------------------------------------------------------------------- decoders
+
+
+@dataclass(slots=True)
+class _Slot:
+    """One grammar decoder and the phone loop that scores the same audio for the confidence."""
+
+    grammar: Any
+    phones: Any
+    mean: float = 0.0  # the first cepstral mean coefficient (loudness) when the utterance began
+
+
+class _Pool:
+    """At most `size` decoder slots, made when first needed and shared by all streams in turn."""
+
+    def __init__(self, make: Callable[[], _Slot], size: int) -> None:
+        self._make = make
+        self._size = size
+        self._made = 0
+        self._free: list[_Slot] = []
+        self._cond = threading.Condition()
+        self._closed = False
+
+    def take(self, wait: bool) -> _Slot | None:
+        """A free slot (made if the pool is not full); None when none is free and `wait` is false."""
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise RuntimeError("the ASR engine is closed")
+                if self._free:
+                    return self._free.pop()
+                if self._made < self._size:
+                    self._made += 1
+                    break
+                if not wait:
+                    return None
+                self._cond.wait()
+        try:
+            return self._make()  # outside the lock: loading a decoder takes a while
+        except BaseException:
+            with self._cond:
+                self._made -= 1
+                self._cond.notify()
+            raise
+
+    def give(self, slot: _Slot) -> None:
+        with self._cond:
+            if not self._closed:
+                self._free.append(slot)
+            self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._free.clear()
+            self._cond.notify_all()
+
+
+# ---------------------------------------------------------------------------------------------- engine
 
 
 class SphinxEngine:
-    """pocketsphinx with a finite-state grammar of the home, built once per config and cached on disk."""
+    """pocketsphinx with a grammar of the home: streams share a bounded pool of decoders.
 
-    name = "pocketsphinx"
+    The grammar and dictionary are generated from the templates and names and cached on disk by a hash
+    of both, so a restart with the same config only loads them. Each decoder costs tens of MB for a
+    typical home, so at most `decoders` exist; a stream takes one on its first audio, buffers (bounded)
+    while none is free and catches up when one frees, and gives it back when it finishes or closes.
+    """
+
+    name = NAME
+    # Measured on the real clips and synthesised commands (`hearth bench --only audio`): right
+    # transcripts mostly score above it, misheard ones mostly below.
+    min_confidence = 0.5
 
     def __init__(
         self,
@@ -63,173 +346,245 @@ class SphinxEngine:
         vocabulary: HomeVocabulary,
         *,
         cache_dir: Path | None = None,
-        max_decoders: int = 4,
+        decoders: int = 2,
+        max_seconds: float = MAX_SECONDS,
     ) -> None:
+        self._ps = _pocketsphinx()
         self.settings = settings
-        self._acoustic, dictionary = _model_folder(settings)
-        grammar = build_jsgf(vocabulary.intents, vocabulary.entities, vocabulary.areas)
-        folder = (cache_dir or default_cache_dir()) / f"sphinx-{CACHE_FORMAT}-{grammar.fingerprint[:20]}"
-        self.fsg, self.dictionary = folder / "grammar.fsg", folder / "words.dict"
-        self.built = not (self.fsg.is_file() and self.dictionary.is_file())
-        if self.built:
-            self._write(grammar, dictionary, folder)
-        self.max_bytes = int(2 * SAMPLE_RATE * (settings.vad.max_seconds + 2))
-        # Decoders are shared: each holds the acoustic model, so a stream borrows one for its utterance.
-        self._idle: LifoQueue[Any] = LifoQueue()
-        self._lock = threading.Lock()
-        self._created = 0
-        self._max_decoders = max_decoders
-        self._idle.put(self._new_decoder())  # load once now, so a broken model fails at start-up
+        self.model = acoustic_model(self.settings.model)
+        start = time.perf_counter()
+        self.files = prepare_grammar(vocabulary, self.model, cache_dir or default_cache_dir())
+        self.prepare_seconds = time.perf_counter() - start
+        self.max_bytes = int(max_seconds * _BYTES_PER_SECOND)
+        self._pool = _Pool(self._make_slot, max(1, decoders))
+        start = time.perf_counter()
+        self._pool.give(self._pool.take(wait=True) or self._make_slot())  # load errors surface at start-up
+        self.load_seconds = time.perf_counter() - start
 
-    def _write(self, grammar: Any, cmudict: Path, folder: Path) -> None:
-        graph = word_graph(grammar)
-        pronunciations, _guessed = Pronouncer(read_dictionary(cmudict, grammar.words)).pronounce(
-            grammar.words
-        )
-        lines = [
-            "FSG_BEGIN hearth",
-            f"NUM_STATES {graph.n_states}",
-            "START_STATE 0",
-            f"FINAL_STATE {graph.final}",
-        ]
-        lines += [f"TRANSITION {a} {b} 1.0" + (f" {w}" if w else "") for a, b, w in graph.edges]
-        entries = [
-            f"{word}{'' if i == 0 else f'({i + 1})'} {phones}"
-            for word in sorted(pronunciations)
-            for i, phones in enumerate(pronunciations[word])
-        ]
-        folder.mkdir(parents=True, exist_ok=True)
-        for path, text in ((self.fsg, "\n".join([*lines, "FSG_END"])), (self.dictionary, "\n".join(entries))):
-            partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            partial.write_text(text + "\n")
-            partial.replace(path)  # atomic: a second hub starting at once never reads half a file
-
-    def _new_decoder(self) -> Any:
-        assert Decoder is not None
+    def _make_slot(self) -> _Slot:
+        model = self.model
         try:
-            decoder = Decoder(
-                hmm=str(self._acoustic),
-                dict=str(self.dictionary),
-                lm=None,
-                fsg=str(self.fsg),
-                **DECODER_OPTIONS,
-            )
-        except (RuntimeError, ValueError, OSError) as err:
-            raise AsrError("asr.model", f"pocketsphinx could not load {self._acoustic}: {err}") from err
-        with self._lock:
-            self._created += 1
-        return decoder
-
-    def borrow(self, wait: bool) -> Any | None:
-        """An idle decoder (a new one while under the limit); None when all are busy and `wait` is False."""
-        try:
-            return self._idle.get_nowait()
-        except Empty:
-            pass
-        with self._lock:
-            may_create = self._created < self._max_decoders
-        if may_create:
-            return self._new_decoder()
-        if not wait:
-            return None
-        return self._idle.get()
-
-    def give_back(self, decoder: Any) -> None:
-        """Return a decoder to the pool."""
-        self._idle.put(decoder)
+            grammar = self._ps.Decoder(
+                hmm=str(model.path), dict=str(self.files.dictionary), lm=None, fsg=str(self.files.fsg),
+                **DECODER_SETTINGS,
+            )  # fmt: skip
+            phones = self._ps.Decoder(
+                hmm=str(model.path), dict=str(self.files.dictionary), lm=None,
+                allphone=str(model.phone_lm) if model.phone_lm else None, **PHONE_LOOP_SETTINGS,
+            )  # fmt: skip
+        except (RuntimeError, ValueError) as err:
+            raise AsrError("asr.model", f"pocketsphinx cannot load the model in {model.path}: {err}") from err
+        return _Slot(grammar, phones)
 
     def start(self) -> SphinxStream:
-        """A stream for one utterance."""
+        """Open a stream for a new utterance."""
         return SphinxStream(self)
 
     def close(self) -> None:
-        """Drop the idle decoders."""
-        while True:
-            try:
-                self._idle.get_nowait()
-            except Empty:
-                return
+        """Release the decoders (streams still holding one release it when they end)."""
+        self._pool.close()
+
+    def accepts(self, words: Sequence[str], slot: _Slot) -> bool:
+        """Whether the grammar can say these words."""
+        return bool(slot.grammar.get_fsg().accept(" ".join(words)))
+
+
+# ---------------------------------------------------------------------------------------------- streams
+
+
+def _log_score(value: float) -> float:
+    """pocketsphinx's Python API hands scores out as probabilities; back to log units (base 1.0001)."""
+    return math.log(value) / math.log(1.0001) if value > 0 else -1e9
+
+
+def _loudness(decoder: Any) -> float:
+    """The first coefficient of the decoder's running cepstral mean: the level it expects speech at."""
+    return float(decoder.get_cmn().split(",")[0])
+
+
+def confidence_of(grammar_score: float, phone_score: float, frames: int) -> float:
+    """How well the grammar's best sentence explains the audio compared with unconstrained phones, 0-1."""
+    if frames <= 0:
+        return 0.0
+    per_frame = (grammar_score - phone_score) / frames
+    return 1.0 / (1.0 + math.exp(-(per_frame - CONFIDENCE_CENTER) / CONFIDENCE_SCALE))
+
+
+def variants(words: Sequence[str], accepts: Callable[[Sequence[str]], bool]) -> list[str]:
+    """Sentences of the grammar that differ from `words` by one confusable word ("on" for "off")."""
+    found: list[str] = []
+    for i, word in enumerate(words):
+        for other in CONFUSABLE.get(word, ()):
+            candidate = [*words[:i], other, *words[i + 1 :]]
+            if accepts(candidate) and len(found) < MAX_VARIANTS:
+                found.append(" ".join(candidate))
+    return found
 
 
 class SphinxStream:
-    """One utterance: decodes as audio arrives when a decoder is free, else buffers and catches up."""
+    """One utterance: feeds a pooled decoder as audio arrives, or buffers until one is free."""
 
     def __init__(self, engine: SphinxEngine) -> None:
-        self.engine = engine
-        self._decoder: Any | None = None
-        self._pending: list[bytes] = []
-        self._pending_bytes = 0
-        self._fed = 0
-        self._done = False
-
-    def _attach(self, wait: bool) -> bool:
-        if self._decoder is None:
-            self._decoder = self.engine.borrow(wait)
-            if self._decoder is None:
-                return False
-            self._decoder.start_utt()
-            self._decoder.process_raw(LEAD_IN, False, False)
-            for chunk in self._pending:
-                self._decoder.process_raw(chunk, False, False)
-            self._pending.clear()
-        return True
+        self._engine = engine
+        self._audio = bytearray()  # the whole utterance, kept for the runner-up pass (bounded)
+        self._fed = 0  # bytes of _audio the decoder has seen
+        self._slot: _Slot | None = None
+        self._partial = ""
+        self._finished = False
+        self._closed = False
+        self._lock = threading.Lock()
 
     def feed(self, pcm: bytes) -> None:
-        """Decode (or buffer) 16 kHz mono PCM16; audio past the utterance limit is dropped."""
-        if self._done or not pcm:
-            return
-        room = self.engine.max_bytes - self._fed
-        pcm = pcm[: max(0, room) // 2 * 2]
-        if not pcm:
-            return
-        self._fed += len(pcm)
-        if self._attach(wait=False):
-            assert self._decoder is not None
-            self._decoder.process_raw(pcm, False, False)
-        else:
-            self._pending.append(pcm)
-            self._pending_bytes += len(pcm)
+        """Add 16 kHz mono PCM16 audio and decode what a decoder can take now."""
+        if len(pcm) % SAMPLE_WIDTH:
+            raise ValueError("PCM16 audio must hold whole samples")
+        with self._lock:
+            if self._finished or self._closed:
+                raise RuntimeError("the stream is finished")
+            room = self._engine.max_bytes - len(self._audio)
+            if len(pcm) > room:
+                seconds = self._engine.max_bytes / _BYTES_PER_SECOND
+                log.warning("utterance longer than %.0f s: the audio after that is ignored", seconds)
+                pcm = pcm[: max(0, room)]
+            self._audio += pcm
+            if self._slot is None:
+                self._begin(self._engine._pool.take(wait=False))
+            self._decode()
 
     def partial(self) -> str:
-        """The best sentence so far."""
-        if self._decoder is None or self._done:
-            return ""
-        hyp = self._decoder.hyp()
-        return str(hyp.hypstr) if hyp is not None else ""
+        """The best transcript so far (a field read: safe from any thread)."""
+        return self._partial
 
     def finish(self) -> Hypothesis:
-        """The final sentence with its score, and distinct runner-up sentences with theirs."""
-        if self._done:
-            raise RuntimeError("the stream is finished")
-        self._attach(wait=True)
-        decoder = self._decoder
-        assert decoder is not None
-        decoder.end_utt()
-        self._done = True
-        hyp = decoder.hyp()
-        if hyp is None or not hyp.hypstr:
-            return Hypothesis("", 0.0)
-        seen = {hyp.hypstr}
-        alternatives: list[tuple[str, float]] = []
-        for number, other in enumerate(decoder.nbest()):
-            if number >= NBEST:
-                break
-            if other.hypstr and other.hypstr not in seen:
-                seen.add(other.hypstr)
-                alternatives.append((str(other.hypstr), _unit(other.score)))
-        return Hypothesis(str(hyp.hypstr), _unit(hyp.score), tuple(alternatives))
+        """Decode what is left and return the transcript, its confidence and the close runner-ups."""
+        with self._lock:
+            if self._finished or self._closed:
+                raise RuntimeError("the stream is finished")
+            self._finished = True
+            if self._slot is None:
+                self._begin(self._engine._pool.take(wait=True))
+            slot = self._slot
+            assert slot is not None
+            try:
+                self._decode(final=True)
+                self._trail(slot)
+                slot.grammar.end_utt()
+                slot.phones.end_utt()
+                if abs(_loudness(slot.grammar) - slot.mean) > MEAN_DRIFT:
+                    self._again(slot)
+                return self._result(slot)
+            finally:
+                self._release()
 
     def close(self) -> None:
-        """Give the decoder back (idempotent)."""
-        if self._decoder is not None:
-            if not self._done:
-                self._decoder.end_utt()
-                self._done = True
-            self.engine.give_back(self._decoder)
-            self._decoder = None
-        self._pending.clear()
+        """Give the decoder back (idempotent; after finish or on cancel)."""
+        with self._lock:
+            self._closed = True
+            self._audio = bytearray()
+            if self._slot is not None:
+                for decoder in (self._slot.grammar, self._slot.phones):
+                    with contextlib.suppress(RuntimeError):  # no utterance in progress
+                        decoder.end_utt()
+                self._release()
 
+    def _begin(self, slot: _Slot | None) -> None:
+        if slot is None:
+            return
+        self._slot = slot
+        slot.mean = _loudness(slot.grammar)
+        for decoder in (slot.grammar, slot.phones):
+            decoder.start_utt()
 
-def _unit(score: float) -> float:
-    """pocketsphinx's per-frame path score as a 0-1 confidence (comparable between hypotheses)."""
-    return max(0.0, min(1.0, float(score)))
+    def _decode(self, final: bool = False) -> None:
+        slot = self._slot
+        pending = len(self._audio) - self._fed
+        if slot is None or not pending:
+            return
+        # The decoder normalises its features by a running mean updated once per block it is given:
+        # a block of digital silence alone, or many tiny blocks, drag that mean off and the words
+        # are misheard ("turn off the garage light" fed in 20 ms pieces became "are lock in ...").
+        # So the lead-in silence rides with the first words, and audio goes in blocks of some length.
+        if not final and pending < (FIRST_BLOCK_BYTES if self._fed == 0 else BLOCK_BYTES):
+            return
+        chunk = bytes(self._audio[self._fed :])
+        if self._fed == 0:
+            chunk = bytes(SAMPLE_WIDTH * SAMPLE_RATE * LEADING_SILENCE_MS // 1000) + chunk
+        self._fed = len(self._audio)
+        slot.grammar.process_raw(chunk, False, False)
+        slot.phones.process_raw(chunk, False, False)
+        hyp = slot.grammar.hyp()
+        self._partial = hyp.hypstr if hyp is not None else ""
+
+    def _again(self, slot: _Slot) -> None:
+        """Decode the whole utterance once more, now that the running mean has adapted to it."""
+        lead = bytes(SAMPLE_WIDTH * SAMPLE_RATE * LEADING_SILENCE_MS // 1000)
+        trail = bytes(SAMPLE_WIDTH * SAMPLE_RATE * TRAILING_SILENCE_MS // 1000)
+        for decoder in (slot.grammar, slot.phones):
+            decoder.start_utt()
+            decoder.process_raw(lead + bytes(self._audio) + trail, False, False)
+            decoder.end_utt()
+
+    def _trail(self, slot: _Slot) -> None:
+        """Digital silence after the speech, so paths that end the sentence can close in silence."""
+        silence = bytes(SAMPLE_WIDTH * SAMPLE_RATE * TRAILING_SILENCE_MS // 1000)
+        if silence:
+            slot.grammar.process_raw(silence, False, False)
+            slot.phones.process_raw(silence, False, False)
+
+    def _release(self) -> None:
+        slot, self._slot = self._slot, None
+        if slot is not None:
+            self._engine._pool.give(slot)
+
+    def _result(self, slot: _Slot) -> Hypothesis:
+        hyp = slot.grammar.hyp()
+        if hyp is None or not hyp.hypstr:
+            self._partial = ""
+            return Hypothesis("", 0.0)
+        text = hyp.hypstr
+        self._partial = text
+        phones = slot.phones.hyp()
+        frames = slot.grammar.n_frames()
+        confidence = confidence_of(_log_score(hyp.score), _log_score(phones.score) if phones else 0.0, frames)
+        others = variants(text.split(), lambda words: self._engine.accepts(words, slot))
+        if not others:
+            return Hypothesis(text, confidence)
+        scores = self._score(slot, [text, *others])
+        best = max(scores.values())
+        # Softmax over the sentences' scores: a runner-up within a few hundred units is a near tie.
+        weights = {s: math.exp((scores[s] - best) / VARIANT_TEMPERATURE) for s in scores}
+        total = sum(weights.values())
+        ranked = sorted(weights, key=lambda s: -weights[s])
+        top = ranked[0]
+        alternatives = tuple((s, round(confidence * weights[s] / total, 4)) for s in ranked[1:])
+        return Hypothesis(top, round(confidence * weights[top] / total, 4), alternatives)
+
+    def _score(self, slot: _Slot, sentences: Sequence[str]) -> dict[str, float]:
+        """Each sentence's score on this audio, from one pass with a grammar of just these sentences."""
+        decoder = slot.grammar
+        transitions: list[tuple[int, int, float, str]] = []
+        states = 2
+        for sentence in sentences:
+            words, state = sentence.split(), 0
+            for i, word in enumerate(words):
+                target = 1 if i == len(words) - 1 else states
+                states += target != 1
+                transitions.append((state, target, 1.0, word))
+                state = target
+        decoder.add_fsg(VARIANTS_SEARCH, decoder.create_fsg(VARIANTS_SEARCH, 0, 1, transitions))
+        try:
+            decoder.activate_search(VARIANTS_SEARCH)
+            silence = bytes(SAMPLE_WIDTH * SAMPLE_RATE * LEADING_SILENCE_MS // 1000)
+            decoder.start_utt()
+            decoder.process_raw(silence + bytes(self._audio), False, False)
+            decoder.end_utt()
+            scores: dict[str, float] = dict.fromkeys(sentences, -1e9)
+            for n, entry in enumerate(decoder.nbest()):
+                if entry.hypstr in scores:
+                    scores[entry.hypstr] = max(scores[entry.hypstr], _log_score(entry.score))
+                if n >= 4 * len(sentences):
+                    break
+            return scores
+        finally:
+            decoder.activate_search()  # back to the home grammar, the decoder's default search
+            decoder.remove_search(VARIANTS_SEARCH)

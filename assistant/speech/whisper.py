@@ -94,6 +94,8 @@ class WhisperEngine:
     """A faster-whisper model on the CPU, biased towards the home's device and area names."""
 
     name = "faster-whisper"
+    # faster-whisper itself treats a mean log-probability under -1 (probability 0.37) as a failed decode.
+    min_confidence = 0.3
 
     def __init__(self, settings: AsrSettings, vocabulary: HomeVocabulary, *, cpu_threads: int = 0) -> None:
         """Load the model of `settings.model` (a local directory; nothing is ever downloaded)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,21 @@ def say(text: str, cache: Path, pad_s: float = 0.3) -> bytes:
 
 def silence(seconds: float, rate: int = 16000) -> bytes:
     return bytes(2 * int(rate * seconds))
+
+
+@asynccontextmanager
+async def hub_where(folder: Path, broker: tuple[str, int], old: str, new: str) -> AsyncIterator[str]:
+    """A hub on the sample home with one line of hearth.yaml changed; yields its WebSocket URL."""
+    config = make_home(folder, broker)
+    hearth = config / "hearth.yaml"
+    assert old in hearth.read_text()
+    hearth.write_text(hearth.read_text().replace(old, new))
+    hub = Hub(load_config(config))
+    await hub.start()
+    try:
+        yield f"ws://127.0.0.1:{hub.port}/ws"
+    finally:
+        await hub.stop()
 
 
 def order(events: list[dict[str, object]]) -> list[str]:
@@ -143,17 +160,64 @@ async def test_a_client_that_stops_mid_stream_does_not_block_others(
 async def test_an_utterance_longer_than_the_limit_is_cut(
     tmp_path: Path, mosquitto: tuple[str, int], speech_cache: Path
 ) -> None:
-    folder = make_home(tmp_path, mosquitto)
-    hearth = folder / "hearth.yaml"
-    hearth.write_text(hearth.read_text().replace("max_seconds: 15", "max_seconds: 1.5"))
-    hub = Hub(load_config(folder))
-    await hub.start()
-    try:
-        client = await open_client(f"ws://127.0.0.1:{hub.port}/ws", KITCHEN_TOKEN)
+    async with hub_where(tmp_path, mosquitto, "max_seconds: 15", "max_seconds: 1.5") as url:
+        client = await open_client(url, KITCHEN_TOKEN)
         rambling = say("turn on the kitchen light strip and then close the garage door", speech_cache)
         events = await client.speak(rambling)
         [vad_end] = of_type(events, "vad-end")
         assert vad_end["reason"] == "max-length"
         assert of_type(events, "run-end")
-    finally:
-        await hub.stop()
+
+
+async def test_speech_the_home_has_no_sentence_for_is_not_acted_on(
+    home: RunningHome, recorder: Recorder, speech_cache: Path
+) -> None:
+    # The grammar engine always finds its closest sentence; a poor fit must not become an action.
+    client = await open_client(home.url, KITCHEN_TOKEN)
+    events = await client.speak(say("what is the weather like in new york", speech_cache))
+    [final] = [e for e in of_type(events, "transcript") if not e["partial"]]
+    assert final["confidence"] < 0.5
+    assert not of_type(events, "intent") and not of_type(events, "action")
+    [reply] = of_type(events, "reply")
+    assert "say it again" in reply["text"]
+    [end] = of_type(events, "run-end")
+    assert end["code"] == "stt-unsure"
+    assert nothing_published(recorder)
+
+
+async def test_without_an_engine_audio_runs_are_refused_clearly(
+    tmp_path: Path, mosquitto: tuple[str, int], speech_cache: Path
+) -> None:
+    async with hub_where(tmp_path, mosquitto, "engine: pocketsphinx", "engine: none") as url:
+        client = await open_client(url, KITCHEN_TOKEN)
+        await client.send(type="run", id="a1", audio={"rate": 16000, "width": 2, "channels": 1})
+        refused = [await client.next_event()]
+        while refused[-1]["type"] != "run-end":
+            refused.append(await client.next_event())
+        assert [e["code"] for e in of_type(refused, "error")] == ["stt-unavailable"], refused
+        assert not refused[-1]["ok"] and refused[-1]["code"] == "stt-unavailable"
+        # The hub stays usable: a typed command still works.
+        await client.send(type="run", id="t1", text="what time is it")
+        events = [await client.next_event()]
+        while events[-1]["type"] != "run-end":
+            events.append(await client.next_event())
+        assert events[-1]["ok"]
+
+
+async def test_an_audio_run_can_be_cancelled_mid_utterance(
+    home: RunningHome, recorder: Recorder, speech_cache: Path
+) -> None:
+    client = await open_client(home.url, KITCHEN_TOKEN)
+    speech = say("turn on the kitchen light", speech_cache)
+    await client.send(type="run", id="c1", audio={"rate": 16000, "width": 2, "channels": 1})
+    for start in range(0, len(speech) // 2, 1280):  # 40 ms frames, half the command
+        await client.ws.send(speech[start : start + 1280])
+    await client.send(type="cancel", id="c1")
+    events = [await client.next_event()]
+    while events[-1]["type"] != "run-end":
+        events.append(await client.next_event())
+    assert events[-1]["code"] == "cancelled" and not events[-1]["ok"]
+    assert nothing_published(recorder)
+    # The session (and the engine's decoders) are free for the next command.
+    again = await client.speak(say("turn on the kitchen light", speech_cache), run_id="a2")
+    assert [e["ok"] for e in of_type(again, "run-end")] == [True]
