@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -293,13 +294,21 @@ ASR_KEYS = {"engine", "model", "compute_type", "beam_size", "stream_interval_ms"
 VAD_KEYS = {"threshold", "trailing_silence", "max_seconds", "no_speech_seconds", "early_silence_ms"}
 
 
+def _engine(
+    c: _Checker, section: dict[str, Any], path: DataPath, engines: Sequence[str], default: str
+) -> str:
+    """The `engine` of a section: one of `engines`; an unknown one is reported and taken as "none"."""
+    engine: str = c.typed(section.get("engine"), (*path, "engine"), str, default)
+    if engine not in engines:
+        c.add((*path, "engine"), f"unknown engine {engine!r} (engines: {', '.join(engines)})")
+        return "none"
+    return engine
+
+
 def _read_asr(c: _Checker, raw: Any, base: Path, language: str) -> AsrSettings:
     path: DataPath = ("asr",)
     asr = c.mapping(raw, path, ASR_KEYS)
-    engine = c.typed(asr.get("engine"), (*path, "engine"), str, "pocketsphinx")
-    if engine not in ASR_ENGINES:
-        c.add((*path, "engine"), f"unknown engine {engine!r} (engines: {', '.join(ASR_ENGINES)})")
-        engine = "none"
+    engine = _engine(c, asr, path, ASR_ENGINES, "pocketsphinx")
     model = None
     model_text = c.typed(asr.get("model"), (*path, "model"), str, None)
     if model_text is not None:
@@ -353,10 +362,7 @@ TTS_KEYS = {"engine", "voice", "speed", "cache_mb", "prewarm"}
 def _read_tts(c: _Checker, raw: Any, base: Path) -> TtsSettings:
     path: DataPath = ("tts",)
     tts = c.mapping(raw, path, TTS_KEYS)
-    engine = c.typed(tts.get("engine"), (*path, "engine"), str, "none")
-    if engine not in TTS_ENGINES:
-        c.add((*path, "engine"), f"unknown engine {engine!r} (engines: {', '.join(TTS_ENGINES)})")
-        engine = "none"
+    engine = _engine(c, tts, path, TTS_ENGINES, "none")
     voice = c.typed(tts.get("voice"), (*path, "voice"), str, None)
     if engine == "piper":
         voice = _piper_voice(c, voice, base)

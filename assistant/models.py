@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from intents.classifier import write_atomic
+
 DEFAULT_BASE_URL = "https://huggingface.co"
 BASE_URL_ENV = "HEARTH_MODELS_URL"
 MANIFEST = ".hearth-model.json"  # written last: a folder without it is an unfinished pull
@@ -538,9 +540,7 @@ def _write_manifest(folder: Path, spec: ModelSpec, base_url: str, files: dict[st
         "pulled": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "files": files,
     }
-    tmp = folder / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / MANIFEST)
+    write_atomic(folder / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
 
 
 # --- verification -----------------------------------------------------------------------------------------
@@ -717,9 +717,7 @@ def set_config_values(path: Path, values: list[tuple[str, str, str]]) -> list[Co
         wanted = ", ".join(f"{s}.{k}: {v}" for s, k, v in values)
         raise ModelError("config-edit", f"cannot edit {path} ({err}); set {wanted} by hand") from err
     if changes:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, text.encode())
     return changes
 
 

@@ -564,8 +564,8 @@ def _load_cached(path: Path, data: IntentData) -> IntentClassifier | None:
     return classifier
 
 
-def _write_atomic(path: Path, content: bytes) -> None:
-    """Write via a temporary file in the same directory, so readers never see half a model."""
+def write_atomic(path: Path, content: bytes) -> None:
+    """Write via a uniquely named temporary file in the same folder, so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -590,7 +590,7 @@ def load_or_train(
         return cached, False
     model = train(data, progress=progress)
     try:
-        _write_atomic(path, model)
+        write_atomic(path, model)
     except OSError as err:  # a read-only cache costs a retrain next start, not the assistant
         log.warning("cannot cache the intent classifier in %s: %s", path, err)
     return IntentClassifier(model), True

@@ -350,6 +350,32 @@ class WordGraph:
             state = target
         return words
 
+    def word_edges(self) -> list[tuple[int, int, str]]:
+        """The same sentences as edges that each say a word: every free edge folded into them.
+
+        A state gets the word edges of every state it reaches freely, and a word whose target reaches
+        the final state freely also goes to the final state directly. Only states reachable from the
+        start are kept, so no dead edges remain.
+        """
+        out = self._out()
+        closures = [sorted(self._closure({state}, out)) for state in range(self.n_states)]
+        ends = {state for state, reached in enumerate(closures) if self.final in reached}
+        found: dict[tuple[int, int, str], None] = {}
+        stack, seen = [0], {0}
+        while stack:
+            state = stack.pop()
+            for via in closures[state]:
+                for target, word in out[via]:
+                    if word is None:
+                        continue
+                    found[(state, target, word)] = None
+                    if target in ends and target != self.final:
+                        found[(state, self.final, word)] = None
+                    if target not in seen:
+                        seen.add(target)
+                        stack.append(target)
+        return list(found)
+
     def _out(self) -> list[list[tuple[int, str | None]]]:
         out: list[list[tuple[int, str | None]]] = [[] for _ in range(self.n_states)]
         for source, target, word in self.edges:

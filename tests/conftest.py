@@ -15,13 +15,16 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
-def _require_mosquitto() -> None:
-    """Fail in CI (a missing broker there is a broken image), skip on a developer machine."""
-    if find_mosquitto() is None:
-        message = str(BrokerNotFound())
+def require(present: bool, message: str) -> None:
+    """Go on when a tool is there; else fail in CI (a broken image) and skip on a developer machine."""
+    if not present:
         if _in_ci():
             pytest.fail(message)
         pytest.skip(message)
+
+
+def _require_mosquitto() -> None:
+    require(find_mosquitto() is not None, str(BrokerNotFound()))
 
 
 @pytest.fixture(scope="session")

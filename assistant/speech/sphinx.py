@@ -7,8 +7,6 @@ import hashlib
 import json
 import logging
 import math
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -16,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from intents.classifier import default_cache_dir
+from intents.classifier import default_cache_dir, write_atomic
 from intents.jsgf import FORMAT as JSGF_FORMAT
 from intents.jsgf import WordGraph, build_jsgf, word_graph
 
@@ -50,6 +48,8 @@ PHONE_LOOP_SETTINGS: dict[str, Any] = {"beam": 1e-40, "pbeam": 1e-40, "compallse
 # (without it, the search more often ends with no complete sentence at all).
 LEADING_SILENCE_MS = 200
 TRAILING_SILENCE_MS = 300
+_LEAD_IN = bytes(SAMPLE_WIDTH * SAMPLE_RATE * LEADING_SILENCE_MS // 1000)
+_TRAIL_OUT = bytes(SAMPLE_WIDTH * SAMPLE_RATE * TRAILING_SILENCE_MS // 1000)
 FIRST_BLOCK_BYTES = SAMPLE_WIDTH * SAMPLE_RATE * 400 // 1000  # audio decoded in blocks of at least
 BLOCK_BYTES = SAMPLE_WIDTH * SAMPLE_RATE * 100 // 1000  # these lengths (see SphinxStream._decode)
 MAX_SECONDS = 20.0
@@ -170,50 +170,10 @@ def fsg_text(graph: WordGraph, name: str = GRAMMAR_NAME) -> str:
     ]
     # pocketsphinx's handling of free (wordless) edges loses sentences at times ("Final result does not
     # match the grammar"); its maintainers' cure is a grammar without them.
-    edges = epsilon_free(graph)
+    edges = graph.word_edges()
     lines += [f"TRANSITION {a} {b} 1.0 {w}" for a, b, w in edges]
     lines.append("FSG_END")
     return "\n".join(lines) + "\n"
-
-
-def epsilon_free(graph: WordGraph) -> list[tuple[int, int, str]]:
-    """The graph's word edges with every free edge folded into them: the same sentences, no free edges.
-
-    A state gets the word edges of every state it reaches freely, and a word whose target reaches
-    the final state freely also goes to the final state directly.
-    """
-    free: dict[int, list[int]] = {}
-    words: dict[int, list[tuple[int, str]]] = {}
-    for source, target, word in graph.edges:
-        if word is None:
-            free.setdefault(source, []).append(target)
-        else:
-            words.setdefault(source, []).append((target, word))
-
-    def closure(state: int) -> list[int]:
-        seen, stack = {state}, [state]
-        while stack:
-            for nxt in free.get(stack.pop(), ()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return sorted(seen)
-
-    closures = {state: closure(state) for state in range(graph.n_states)}
-    ends = {state for state, reached in closures.items() if graph.final in reached}
-    found: dict[tuple[int, int, str], None] = {}
-    stack, seen = [0], {0}
-    while stack:  # only states reachable from the start, so no dead edges are written
-        state = stack.pop()
-        for via in closures[state]:
-            for target, word in words.get(via, ()):
-                found[(state, target, word)] = None
-                if target in ends and target != graph.final:
-                    found[(state, graph.final, word)] = None
-                if target not in seen:
-                    seen.add(target)
-                    stack.append(target)
-    return list(found)
 
 
 def dictionary_text(pronunciations: dict[str, list[str]]) -> str:
@@ -223,19 +183,6 @@ def dictionary_text(pronunciations: dict[str, list[str]]) -> str:
         for i, phones in enumerate(pronunciations[word]):
             lines.append(f"{word if i == 0 else f'{word}({i + 1})'} {phones}")
     return "\n".join(lines) + "\n"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def prepare_grammar(vocabulary: HomeVocabulary, model: AcousticModel, cache_dir: Path) -> GrammarFiles:
@@ -257,9 +204,10 @@ def prepare_grammar(vocabulary: HomeVocabulary, model: AcousticModel, cache_dir:
     if guessed:
         log.info("pronunciations guessed for %s", ", ".join(f"{w} ({s})" for w, s in sorted(guessed.items())))
     try:
-        _write_atomic(dictionary, dictionary_text(pronunciations))
-        _write_atomic(fsg, fsg_text(graph))
-        _write_atomic(meta, json.dumps({"key": key, "guessed": guessed, "skipped": list(grammar.skipped)}))
+        write_atomic(dictionary, dictionary_text(pronunciations).encode())
+        write_atomic(fsg, fsg_text(graph).encode())
+        summary = {"key": key, "guessed": guessed, "skipped": list(grammar.skipped)}
+        write_atomic(meta, json.dumps(summary).encode())
     except OSError as err:
         raise AsrError("asr.engine", f"cannot write the speech grammar to {cache_dir}: {err}") from err
     return GrammarFiles(fsg, dictionary, key, False, guessed, grammar.skipped)
@@ -508,7 +456,7 @@ class SphinxStream:
             return
         chunk = bytes(self._audio[self._fed :])
         if self._fed == 0:
-            chunk = bytes(SAMPLE_WIDTH * SAMPLE_RATE * LEADING_SILENCE_MS // 1000) + chunk
+            chunk = _LEAD_IN + chunk
         self._fed = len(self._audio)
         slot.grammar.process_raw(chunk, False, False)
         slot.phones.process_raw(chunk, False, False)
@@ -517,19 +465,15 @@ class SphinxStream:
 
     def _again(self, slot: _Slot) -> None:
         """Decode the whole utterance once more, now that the running mean has adapted to it."""
-        lead = bytes(SAMPLE_WIDTH * SAMPLE_RATE * LEADING_SILENCE_MS // 1000)
-        trail = bytes(SAMPLE_WIDTH * SAMPLE_RATE * TRAILING_SILENCE_MS // 1000)
         for decoder in (slot.grammar, slot.phones):
             decoder.start_utt()
-            decoder.process_raw(lead + bytes(self._audio) + trail, False, False)
+            decoder.process_raw(_LEAD_IN + bytes(self._audio) + _TRAIL_OUT, False, False)
             decoder.end_utt()
 
     def _trail(self, slot: _Slot) -> None:
         """Digital silence after the speech, so paths that end the sentence can close in silence."""
-        silence = bytes(SAMPLE_WIDTH * SAMPLE_RATE * TRAILING_SILENCE_MS // 1000)
-        if silence:
-            slot.grammar.process_raw(silence, False, False)
-            slot.phones.process_raw(silence, False, False)
+        slot.grammar.process_raw(_TRAIL_OUT, False, False)
+        slot.phones.process_raw(_TRAIL_OUT, False, False)
 
     def _release(self) -> None:
         slot, self._slot = self._slot, None
@@ -574,9 +518,8 @@ class SphinxStream:
         decoder.add_fsg(VARIANTS_SEARCH, decoder.create_fsg(VARIANTS_SEARCH, 0, 1, transitions))
         try:
             decoder.activate_search(VARIANTS_SEARCH)
-            silence = bytes(SAMPLE_WIDTH * SAMPLE_RATE * LEADING_SILENCE_MS // 1000)
             decoder.start_utt()
-            decoder.process_raw(silence + bytes(self._audio), False, False)
+            decoder.process_raw(_LEAD_IN + bytes(self._audio), False, False)
             decoder.end_utt()
             scores: dict[str, float] = dict.fromkeys(sentences, -1e9)
             for n, entry in enumerate(decoder.nbest()):

@@ -17,6 +17,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
+from intents.classifier import write_atomic
+
 log = logging.getLogger("hearth.tts.cache")
 
 MAGIC = b"HTT1"
@@ -113,16 +115,10 @@ class AudioCache:
             return False
         with self._lock:
             self._remember(key, audio)
-        path = self._path(key)
-        temporary = path.with_suffix(f".{threading.get_ident()}.tmp")
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(blob)
-            os.replace(temporary, path)
+            write_atomic(self._path(key), blob)
         except OSError as err:  # a full or read-only disk costs a cache miss later, never the reply
             log.warning("cannot cache reply audio in %s: %s", self.directory, err)
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
             return False
         with self._lock:
             self._disk[key] = len(blob)
@@ -249,10 +245,7 @@ class ReplyCounter:
         replies = {t: [round(c, 4), round(at, 1)] for t, (c, at) in snapshot.items()}
         data = {"version": 1, "replies": replies}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(data, ensure_ascii=False))
-            os.replace(temporary, self.path)
+            write_atomic(self.path, json.dumps(data, ensure_ascii=False).encode())
             self._dirty = False
         except OSError as err:
             log.warning("cannot save reply counts to %s: %s", self.path, err)

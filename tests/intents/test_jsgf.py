@@ -7,7 +7,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-import pytest
+import yaml
 
 from assistant.understanding import target_types
 from intents.document import IntentData, RangeList, load_builtin, merge, parse_intent_document
@@ -96,6 +96,17 @@ def test_names_are_said_as_normalised_words() -> None:
 def test_vocabulary_is_every_word_of_the_graph() -> None:
     said = {word for _source, _target, word in graph().edges if word is not None}
     assert said == set(grammar().words)
+
+
+def test_word_edges_say_the_same_sentences_without_free_edges() -> None:
+    edges = graph().word_edges()
+    assert all(word for _source, _target, word in edges)
+    folded = WordGraph(graph().n_states, graph().final, tuple(edges))
+    rng = random.Random(3)
+    for _ in range(300):
+        assert folded.accepts(graph().sample(rng))
+    assert not folded.accepts(["turn", "on", "the", "the", "kitchen", "light"])
+    assert any(word is None for _source, _target, word in graph().edges)  # the graph had some
 
 
 def test_number_ranges_are_said_in_words_that_parse_back() -> None:
@@ -206,7 +217,6 @@ def test_sample_config_grammar_builds_without_skips() -> None:
 
 @cache
 def _sample_home() -> tuple[IntentData, list[EntityName], list[AreaName]]:
-    yaml = pytest.importorskip("yaml")
     devices = yaml.safe_load((ROOT / "config" / "devices.yaml").read_text(encoding="utf-8"))
     areas = []
     for area in devices["areas"]:

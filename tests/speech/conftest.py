@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Protocol
@@ -11,6 +10,7 @@ import pytest
 
 from assistant.speech.corpus import PACKAGES, Clip, load_manifest, synthesize
 from assistant.speech.vad import SileroVad
+from tests.conftest import require
 
 SPEECH_DIR = Path(__file__).resolve().parents[1] / "data" / "speech"
 
@@ -21,21 +21,14 @@ class Synth(Protocol):
     def __call__(self, text: str, *, voice: str = "en-us", speed: int = 140, pad_s: float = 0.3) -> bytes: ...
 
 
-def _in_ci() -> bool:
-    # The same rule as tests/conftest.py: CI must not skip what a developer machine may lack.
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
-
-
 def require_speech_tools() -> None:
     """Fail in CI when espeak-ng or sox is missing (a broken image), skip on a developer machine."""
     missing = [
         f"{tool} (Debian package {package})" for tool, package in PACKAGES.items() if not shutil.which(tool)
     ]
-    if missing:
-        message = f"speech synthesis needs {', '.join(missing)}; run `make test` or apt-get install them"
-        if _in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+    require(
+        not missing, f"speech synthesis needs {', '.join(missing)}; run `make test` or apt-get install them"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import require
 from tests.tts.tiny_piper import build_voice
-
-
-def _in_ci() -> bool:
-    # The same rule as tests/conftest.py: CI must not skip what a developer machine may lack.
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
-
-
-def _require(present: bool, message: str) -> None:
-    if not present:
-        if _in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 def require_piper() -> None:
     """Fail in CI when piper-tts is missing (the test extra installs it), skip on a developer machine."""
-    _require(
+    require(
         importlib.util.find_spec("piper") is not None,
         "the piper tests need piper-tts: pip install -e '.[test]' (or run `make test`)",
     )
@@ -34,7 +22,7 @@ def require_piper() -> None:
 
 def require_espeak() -> None:
     """Fail in CI when espeak-ng is missing (a broken image), skip on a developer machine."""
-    _require(
+    require(
         shutil.which("espeak-ng") is not None,
         "the espeak-ng tests need the Debian package espeak-ng: run `make test` or apt-get install it",
     )
