@@ -4,9 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config
 # espeak-ng speaks the replies of the sample home (tts.engine: espeak-ng); the tests also use it to
-# synthesise speech, and convert audio with sox.
+# synthesise speech, and convert audio with sox; the browser tests drive Debian's chromium.
 SYSTEM_DEPS := mosquitto:mosquitto espeak-ng:espeak-ng
-TEST_DEPS := $(SYSTEM_DEPS) sox:sox
+TEST_DEPS := $(SYSTEM_DEPS) sox:sox chromium:chromium
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .PHONY: run test lint typecheck pytest bench check clean

@@ -286,10 +286,24 @@ def print_table(rows: list[Row]) -> None:
         print(f"{r.what:<{width}}  {r.samples:>6}  {r.p50_ms:>9.4f}  {r.p99_ms:>9.4f}  {r.target}")
 
 
+# Every section `hearth bench` runs when `--only` does not narrow it.
+BENCHMARKS = (
+    "recognition",
+    "understanding",
+    "pipeline",
+    "accuracy",
+    "audio",
+    "tts",
+    "startup",
+    "caches",
+    "automations",
+)
+
+
 def run_benchmarks(*, quick: bool = False, only: set[str] | None = None, asr_model: str | None = None) -> int:
     """Run the selected benchmarks and print their tables."""
     rows: list[Row] = []
-    wanted = only or {"recognition", "understanding", "pipeline", "accuracy", "audio", "tts"}
+    wanted = only or set(BENCHMARKS)
     if "recognition" in wanted:
         rows += bench_recognition(SIZES, 300 if quick else 3_000)
     if "understanding" in wanted:
@@ -309,4 +323,16 @@ def run_benchmarks(*, quick: bool = False, only: set[str] | None = None, asr_mod
         from .bench_tts import bench_tts
 
         bench_tts(quick=quick)
+    if "startup" in wanted:
+        from .bench_startup import bench_startup
+
+        bench_startup(quick=quick)
+    if "caches" in wanted:
+        from .bench_caches import bench_caches
+
+        bench_caches(quick=quick)
+    if "automations" in wanted:
+        from .bench_automations import bench_automation_latency
+
+        bench_automation_latency(quick=quick)
     return 0

@@ -36,6 +36,8 @@ def _glob(*patterns: str) -> Callable[[Path], list[Path]]:
 # Add a layer here and `hearth cache` shows and clears it.
 LAYERS: tuple[CacheLayer, ...] = (
     CacheLayer("classifier", "trained intent classifiers", _glob("intent-classifier-*.onnx")),
+    CacheLayer("templates", "compiled sentence templates", _glob("template-grammar-*.pickle")),
+    CacheLayer("recognition", "what recent utterances meant, per home", _glob("recognitions-*.pickle")),
     CacheLayer("grammar", "pocketsphinx grammars and dictionaries", _glob("sphinx-*")),
     CacheLayer("tts", "spoken reply audio (LRU)", _glob("tts/*.pcm"), keep=("tts/replies.json",)),
 )

@@ -87,14 +87,17 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--only",
         default=None,
-        help="comma-separated: recognition, understanding, pipeline, accuracy, audio, tts",
+        help="comma-separated: recognition, understanding, pipeline, accuracy, audio, tts, startup, caches, "
+        "automations",
     )
     bench.add_argument(
         "--asr-model", default=None, help="also measure faster-whisper with this model folder (audio)"
     )
     bench.set_defaults(func=_bench)
 
-    cache = sub.add_parser("cache", help="show or clear the on-disk caches (classifier, grammar, tts)")
+    cache = sub.add_parser(
+        "cache", help="show or clear the on-disk caches (classifier, templates, recognition, grammar, tts)"
+    )
     cache.add_argument("action", choices=["stats", "clear"])
     cache.add_argument("layers", nargs="*", help="which layers to clear (default: all)")
     cache.set_defaults(func=_cache)
@@ -108,6 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument("--no-config", action="store_true", help="pull without editing hearth.yaml")
     models.add_argument("--urls", action="store_true", help="list: also print every file's URL")
     models.set_defaults(func=_models)
+
+    from .automation_history import add_parser as add_automations_parser
+
+    add_automations_parser(sub, DEFAULT_CONFIG)
+    _add_lan_commands(sub)
     return parser
 
 
@@ -126,6 +134,9 @@ def _check(args: argparse.Namespace) -> int:
     print(f"  hub: {'wss' if config.hub.tls else 'ws'}://{config.hub.listen}/ws, MQTT broker: {broker}")
     tts = config.tts
     print(f"  spoken replies: {tts.engine}{f' ({tts.voice})' if tts.voice else ''}")
+    llm = config.llm
+    print(f"  language model: {f'{llm.model} at {llm.url}' if llm else 'none (local understanding only)'}")
+    print(f"  automations: {len(config.automations.automations)}")
     for warning in config_warnings(config):
         print(f"  warning: {warning}")
     return 0
@@ -267,6 +278,13 @@ def _cache(args: argparse.Namespace) -> int:
         size = human_bytes(found.bytes)
         print(f"  {found.layer.name:<11} {found.files:>6} files {size:>10}  {found.layer.description}")
     return 0
+
+
+def _add_lan_commands(sub: Any) -> None:
+    """`hearth certs` and `hearth satellite` (their options live with their code)."""
+    from .satellite_cli import add_parsers
+
+    add_parsers(sub)
 
 
 def _models(args: argparse.Namespace) -> int:

@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from devices.automations.model import AutomationSet
 from devices.config import DevicesConfig, parse_devices
 from devices.errors import DeviceConfigError
 from intents.model import IntentDataError
 from intents.recognizer import IntentData, IntentDocument, load_builtin, merge, parse_intent_document
 
+from .automation_config import read_automations
+from .llm.settings import LlmSettings, read_llm
 from .speech.asr import TRAILING_SILENCE_MS, AsrSettings, VadSettings
 from .tts.engine import PIPER_VOICE_HINT, TTS_ENGINES, TtsSettings
 from .yamlpos import ConfigError, ConfigProblem, DataPath, LocatedDocument, dotted, load_yaml
@@ -26,11 +29,16 @@ MANAGED_PORT = 18830  # not 1883, so a managed broker never collides with a syst
 
 @dataclass(frozen=True, slots=True)
 class ClientSpec:
-    """A client allowed to connect: its name, secret token and home area."""
+    """A client allowed to connect: its name, secret token, home area and the areas it may control."""
 
     name: str
     token: str = field(repr=False)
     area: str | None = None
+    areas: frozenset[str] | None = None  # None: every area
+
+    def may_control(self, area: str | None) -> bool:
+        """Whether this client may act on a device placed in `area`."""
+        return self.areas is None or area in self.areas
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +103,8 @@ class HearthConfig:
     intent_files: tuple[str, ...] = ()
     asr: AsrSettings = field(default_factory=AsrSettings)
     tts: TtsSettings = field(default_factory=TtsSettings)
+    llm: LlmSettings | None = None  # an OpenAI-compatible model for what the local layers do not understand
+    automations: AutomationSet = field(default_factory=AutomationSet)  # automations.yaml, and location
 
 
 class _Checker:
@@ -215,7 +225,7 @@ def _read_clients(c: _Checker, raw: Any, area_ids: set[str] | None) -> tuple[Cli
     tokens: set[str] = set()
     for index, item in enumerate(items):
         item_path = (*path, index)
-        entry = c.mapping(item, item_path, {"name", "token", "area"})
+        entry = c.mapping(item, item_path, {"name", "token", "area", "areas"})
         name = c.typed(entry.get("name"), (*item_path, "name"), str, "")
         token = c.typed(entry.get("token"), (*item_path, "token"), str, "")
         area = c.typed(entry.get("area"), (*item_path, "area"), str, None)
@@ -234,8 +244,22 @@ def _read_clients(c: _Checker, raw: Any, area_ids: set[str] | None) -> tuple[Cli
             )
         names.add(name)
         tokens.add(token)
-        clients.append(ClientSpec(name=name, token=token, area=area))
+        areas = _client_areas(c, entry.get("areas"), (*item_path, "areas"), area_ids)
+        clients.append(ClientSpec(name=name, token=token, area=area, areas=areas))
     return tuple(clients)
+
+
+def _client_areas(c: _Checker, raw: Any, path: DataPath, area_ids: set[str] | None) -> frozenset[str] | None:
+    """The `areas:` a client may control (absent: all of them); each must be an area of devices.yaml."""
+    if raw is None:
+        return None
+    items = c.typed(raw, path, list, [])
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            c.add((*path, index), "must be an area id")
+        elif area_ids is not None and item not in area_ids:
+            c.add((*path, index), f"unknown area {item!r} (areas: {', '.join(sorted(area_ids)) or 'none'})")
+    return frozenset(item for item in items if isinstance(item, str))
 
 
 def _read_mqtt(c: _Checker, raw: Any) -> MqttSettings:
@@ -455,7 +479,7 @@ def load_config(directory: str | Path) -> HearthConfig:
     secrets = _load_secrets(base)
     doc = load_yaml(base / "hearth.yaml", secrets.get)
     c = _Checker(doc)
-    root = c.mapping(doc.data, (), {"language", "hub", "mqtt", "context", "asr", "tts"})
+    root = c.mapping(doc.data, (), {"language", "hub", "mqtt", "context", "asr", "tts", "llm", "location"})
     language = c.typed(root.get("language"), ("language",), str, "en")
     try:
         devices, device_problems = load_devices(base)
@@ -469,15 +493,21 @@ def load_config(directory: str | Path) -> HearthConfig:
     context = _read_context(c, root.get("context"))
     asr = _read_asr(c, root.get("asr"), base, language)
     tts = _read_tts(c, root.get("tts"), base)
+    llm = read_llm(c, root.get("llm"))
     try:
         intents, files, intent_problems = _load_intents(base, language)
     except (ValueError, KeyError) as err:
         c.add(("language",), f"no built-in intents for language {language!r}: {err}")
         intents, files, intent_problems = merge(), (), []
-    problems = c.problems + problems + intent_problems
+    # Automations name devices: with a broken devices.yaml they are not checked (no cascade of errors).
+    location = root.get("location")
+    automations, automation_problems = read_automations(doc, location, devices, hub, device_problems)
+    problems = c.problems + problems + intent_problems + automation_problems
     if problems:
         raise ConfigError(problems)
-    return HearthConfig(base, language, hub, mqtt, context, devices, intents, files, asr, tts)
+    return HearthConfig(
+        base, language, hub, mqtt, context, devices, intents, files, asr, tts, llm, automations=automations
+    )
 
 
 def is_loopback(host: str) -> bool:

@@ -4,7 +4,10 @@ import dataclasses
 import types
 import typing
 from enum import StrEnum
-from typing import Any, ClassVar, Self, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Self, Union
+
+if TYPE_CHECKING:
+    from devices.service import ActionResult
 
 PROTOCOL_VERSION = 1
 
@@ -18,6 +21,7 @@ class Stage(StrEnum):
     ACTION = "action"
     REPLY = "reply"
     TTS = "tts"
+    LLM = "llm"  # the model's turns, its tool calls and the sentences spoken while it streams
 
 
 class EventError(ValueError):
@@ -117,6 +121,7 @@ class Run(Event):
     audio: dict[str, Any] | None = None
     image: str | None = None
     tts: bool | None = None  # speak this run's reply (overrides the session's choice from hello)
+    action: dict[str, Any] | None = None  # {"device": id, "command": "toggle"}: a tap on one exact device
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -155,6 +160,15 @@ class Welcome(Event):
     protocol: int = PROTOCOL_VERSION
     client: str | None = None
     area: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HomeEvent(Event):
+    """The home's areas and devices (sent after welcome), so a client can name and group device states."""
+
+    TYPE: ClassVar[str] = "home"
+    areas: list[dict[str, Any]]  # {"id", "name"} in configuration order
+    devices: list[dict[str, Any]]  # {"id", "name", "type", "area"} in configuration order
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -230,6 +244,20 @@ class ActionEvent(Event):
     code: str | None = None
     message: str | None = None
 
+    @classmethod
+    def of_result(cls, run_id: str, result: "ActionResult") -> Self:
+        """The event reporting one device command's outcome, as the device service returned it."""
+        return cls(
+            id=run_id,
+            device=result.device_id,
+            command=result.action.value,
+            ok=result.ok,
+            topic=result.topic,
+            payload=result.payload,
+            code=result.code,
+            message=result.message or None,
+        )
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Reply(Event):
@@ -238,6 +266,7 @@ class Reply(Event):
     TYPE: ClassVar[str] = "reply"
     id: str
     text: str
+    partial: bool | None = None  # one sentence of a streamed answer; the reply without it is the whole one
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -272,6 +301,8 @@ class RunEnd(Event):
     ok: bool
     timings: dict[str, float]
     code: str | None = None
+    route: str | None = None  # "llm" when the model answered; absent for the local layers
+    reason: str | None = None  # why the model was used: no-local-match | image | open-question
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -319,6 +350,7 @@ HUB_EVENTS: dict[str, type[Event]] = {
     cls.TYPE: cls
     for cls in (
         Welcome,
+        HomeEvent,
         Error,
         RunStart,
         VadStart,

@@ -11,7 +11,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from importlib import resources
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -27,8 +26,12 @@ from devices.simulator import DeviceSimulator
 from intents.classifier import default_cache_dir
 from intents.context import ContextWindow
 
+from .automations import AutomationOptions, AutomationService, start_automations
+from .certs import ca_download
 from .config import HearthConfig
 from .events import ContextEvent, Error, Event, RunEnd, StateEvent
+from .llm.client import LlmClient
+from .llm.route import LlmStage
 from .pipeline import (
     Pipeline,
     RunRequest,
@@ -49,12 +52,14 @@ from .protocol import (
     ShowContext,
     StartRun,
 )
+from .redact import redacted_logger
 from .speech.engines import build_listener
 from .speech.inbox import AudioInbox
 from .speech.listen import Listener
 from .timers import TimerService
 from .tts.engine import build_engine as build_tts_engine
 from .tts.service import AudioFrame, TtsService, unavailable
+from .webpage import SECURITY_HEADERS, home_event, load_static
 
 log = logging.getLogger("hearth.hub")
 
@@ -108,9 +113,17 @@ class ClientSession:
 class Hub:
     """Owns the broker connection, device service, pipeline and WebSocket server of one home."""
 
-    def __init__(self, config: HearthConfig, *, simulate: bool = False) -> None:
+    def __init__(
+        self,
+        config: HearthConfig,
+        *,
+        simulate: bool = False,
+        automation_options: AutomationOptions | None = None,
+    ) -> None:
         self.config = config
         self._simulate = simulate
+        self._automation_options = automation_options  # tests move the automations' clock by hand
+        self.automations: AutomationService | None = None
         self._broker: ManagedBroker | None = None
         self._mqtt: MqttClient | None = None
         self._sim_mqtt: MqttClient | None = None
@@ -123,9 +136,12 @@ class Hub:
         self.listener: Listener | None = None
         self.sessions: set[ClientSession] = set()
         self.tts: TtsService | None = None
+        self.llm: LlmClient | None = None
         self._prewarm: asyncio.Task[None] | None = None
         self._area_ids = frozenset(area.id for area in config.devices.areas)
-        self._page = _load_page()
+        self._static = load_static()
+        self._static.update(ca_download(config.directory))  # /ca.pem: the public CA cert, for phones
+        self._home = home_event(config.devices)
 
     @property
     def port(self) -> int:
@@ -174,15 +190,21 @@ class Hub:
         self.devices = DeviceService(self.registry, self._mqtt, confirm_timeout=mqtt_cfg.confirm_timeout)
         self.devices.add_listener(self._on_state_change)
         await self.devices.start()
-        classifier, trained = await asyncio.to_thread(load_classifier, self.config)
+        # Loading a model or building a grammar takes a while: keep the loop free meanwhile, and load the
+        # classifier and the speech engine side by side.
+        (classifier, trained), self.listener = await asyncio.gather(
+            asyncio.to_thread(load_classifier, self.config),
+            asyncio.to_thread(build_listener, self.config.asr, home_vocabulary(self.config)),
+        )
         if trained:
             log.info("trained the intent classifier for this configuration")
         self.timers = TimerService(self.config.intents, self._notify)
         self.timers.start()
+        self.automations = await start_automations(self, self._automation_options)
         understander = build_understander(self.config, classifier)
-        vocabulary = home_vocabulary(self.config)
-        # Loading a model or building a grammar takes a while: keep the loop free meanwhile.
-        self.listener = await asyncio.to_thread(build_listener, self.config.asr, vocabulary)
+        remembered = understander.load_recognitions(default_cache_dir())
+        if remembered:
+            log.info("recognition cache: %d utterances from the last run with this home", remembered)
         tts_engine = await asyncio.to_thread(build_tts_engine, self.config.tts)
         if tts_engine is not None:
             self.tts = TtsService.create(tts_engine, self.config.tts, default_cache_dir())
@@ -193,6 +215,8 @@ class Hub:
             understander=understander,
             timers=self.timers,
             listener=self.listener,
+            llm=self._llm_stage(),
+            automations=self.automations,
         )
         hub_cfg = self.config.hub
         self._server = await serve(
@@ -203,21 +227,31 @@ class Hub:
             max_size=hub_cfg.max_frame_bytes,
             ssl=_server_tls(self.config),
             server_header="Hearth",
-            logger=logging.getLogger("hearth.ws"),
+            logger=redacted_logger("hearth.ws"),  # websockets logs frames at DEBUG: hello has the token
         )
         if self.tts is not None and self.config.tts.prewarm:
             self._prewarm = asyncio.create_task(self._prewarm_tts())
+        self.automations.started()
 
     async def stop(self) -> None:
         """Close client connections, the server, MQTT and the managed broker."""
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        if self.pipeline is not None:
+            try:  # what utterances meant, for a warm start next time
+                self.pipeline.understander.save_recognitions(default_cache_dir())
+            except OSError as err:
+                log.warning("could not save the recognition cache: %s", err)
         if self._prewarm is not None:
             self._prewarm.cancel()
             await asyncio.gather(self._prewarm, return_exceptions=True)
         if self.tts is not None:
             self.tts.close()
+        if self.llm is not None:
+            await self.llm.aclose()
+        if self.automations is not None:
+            await self.automations.stop()
         if self.timers is not None:
             await self.timers.stop()
         if self.listener is not None:
@@ -231,6 +265,14 @@ class Hub:
         if self._broker is not None:
             await self._broker.stop_async()
 
+    def _llm_stage(self) -> LlmStage | None:
+        """The model stage when hearth.yaml configures `llm` (its HTTP client lives until stop)."""
+        settings = self.config.llm
+        if settings is None or self.devices is None:
+            return None
+        self.llm = LlmClient(settings)
+        return LlmStage(settings, self.llm, self.registry, self.config.intents, self.devices)
+
     async def serve_forever(self) -> None:
         """Run until cancelled."""
         if self._server is None:
@@ -243,20 +285,11 @@ class Hub:
         path = request.path.split("?", 1)[0]
         if path == "/ws":
             return None  # go on with the WebSocket handshake
-        if path in ("/", "/index.html"):
-            headers = Headers(
-                [
-                    ("Content-Type", "text/html; charset=utf-8"),
-                    (
-                        "Content-Security-Policy",
-                        "default-src 'self'; connect-src 'self' ws: wss:; "
-                        "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
-                    ),
-                    ("Cache-Control", "no-cache"),
-                ]
-            )
-            return Response(HTTPStatus.OK, "OK", headers, self._page)
-        return connection.respond(HTTPStatus.NOT_FOUND, "Not found\n")
+        page = self._static.get(path)
+        if page is None:
+            return connection.respond(HTTPStatus.NOT_FOUND, "Not found\n")
+        headers = Headers([("Content-Type", page.content_type), *SECURITY_HEADERS])
+        return Response(HTTPStatus.OK, "OK", headers, page.body)
 
     # ---- WebSocket ----------------------------------------------------------------------------------
 
@@ -305,6 +338,7 @@ class Hub:
                 session.send(decision.event)
                 if decision.event.TYPE == "welcome":
                     self.sessions.add(session)
+                    session.send(self._home)  # names and areas first, so the states that follow can be shown
                     self._send_snapshot(session)
             elif isinstance(decision, StartRun):
                 run = decision.run
@@ -422,6 +456,8 @@ class Hub:
         mine = [s for s in self.sessions if s.protocol.identity and s.protocol.identity.client == owner]
         for session in mine or list(self.sessions):
             session.send(event)
+        if self.automations is not None:
+            self.automations.notice(event)  # a timer finishing can trigger automations
 
     def _on_state_change(self, change: StateChange) -> None:
         if not change.changed:
@@ -439,10 +475,6 @@ def _server_tls(config: HearthConfig) -> ssl.SSLContext | None:
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(tls.cert, tls.key)
     return context
-
-
-def _load_page() -> bytes:
-    return resources.files("assistant").joinpath("web/index.html").read_bytes()
 
 
 async def run_hub(

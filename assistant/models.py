@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
+from intents.cachefiles import write_atomic
 
-from intents.classifier import write_atomic
+from .yamledit import ConfigChange, YamlEditError, set_yaml_values
 
 DEFAULT_BASE_URL = "https://huggingface.co"
 BASE_URL_ENV = "HEARTH_MODELS_URL"
@@ -598,127 +598,12 @@ def installed_folders(models_dir: Path) -> list[Path]:
 # --- hearth.yaml ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigChange:
-    """One key of hearth.yaml that a pull set."""
-
-    key: str
-    old: str | None
-    new: str
-
-
-def _pairs(node: yaml.Node) -> list[tuple[yaml.Node, yaml.Node]]:
-    return list(node.value) if isinstance(node, yaml.MappingNode) else []
-
-
-def _find(node: yaml.Node, key: str) -> tuple[yaml.Node, yaml.Node] | None:
-    return next(((k, v) for k, v in _pairs(node) if isinstance(k, yaml.ScalarNode) and k.value == key), None)
-
-
-def _render(value: str) -> str:
-    plain = re.fullmatch(r"[A-Za-z0-9_./~-][A-Za-z0-9_./ ~-]*", value) and not value.endswith(" ")
-    return value if plain and yaml.safe_load(value) == value else json.dumps(value)
-
-
-def _line_end(text: str, index: int) -> int:
-    end = text.find("\n", index)
-    return len(text) if end < 0 else end + 1
-
-
-def _set_one(text: str, section: str, key: str, value: str) -> tuple[str, str | None]:
-    """Set `section.key` in YAML text, touching nothing else; returns the new text and the old value."""
-    root = yaml.compose(text)
-    if root is not None and not isinstance(root, yaml.MappingNode):
-        raise ValueError("the file is not a mapping")
-    line = f"{key}: {_render(value)}\n"
-    found_section = _find(root, section) if root is not None else None
-    if found_section is None:
-        body = text if not text or text.endswith("\n") else text + "\n"
-        return f"{body}\n{section}:\n  {line}", None
-    section_key, section_node = found_section
-    if isinstance(section_node, yaml.ScalarNode) and section_node.value == "":
-        at = _line_end(text, section_key.end_mark.index)  # `tts:` with nothing under it
-        return text[:at] + " " * (section_key.start_mark.column + 2) + line + text[at:], None
-    if not isinstance(section_node, yaml.MappingNode) or section_node.flow_style:
-        raise ValueError(f"{section} is not a block mapping")
-    found = _find(section_node, key)
-    if found is not None:
-        key_node, old = found
-        if not isinstance(old, yaml.ScalarNode):
-            raise ValueError(f"{section}.{key} is not a single value")
-        start, end = old.start_mark.index, old.end_mark.index
-        if start == end:  # `key:` with an empty value
-            start = end = text.index(":", key_node.end_mark.index) + 1
-            return text[:start] + " " + _render(value) + text[end:], None
-        return text[:start] + _render(value) + text[end:], str(old.value)
-    pairs = _pairs(section_node)
-    indent = " " * pairs[0][0].start_mark.column
-    scalars = [p for p in pairs if isinstance(p[1], yaml.ScalarNode)]
-    engine = _find(section_node, "engine")
-    anchor = (
-        engine if engine and isinstance(engine[1], yaml.ScalarNode) else (scalars[-1] if scalars else None)
-    )
-    if anchor is None:  # only nested mappings: go in before the first key
-        at = pairs[0][0].start_mark.index - pairs[0][0].start_mark.column
-    else:
-        at = _line_end(text, anchor[1].end_mark.index)
-    return text[:at] + indent + line + text[at:], None
-
-
-def _value_at(text: str, section: str, key: str) -> str | None:
-    root = yaml.compose(text)
-    section_pair = _find(root, section) if root is not None else None
-    found = _find(section_pair[1], key) if section_pair else None
-    return str(found[1].value) if found and isinstance(found[1], yaml.ScalarNode) else None
-
-
-def _data(node: yaml.Node | None) -> Any:
-    """A node tree as plain data, tags kept (so `!secret` values compare without being looked up)."""
-    if isinstance(node, yaml.MappingNode):
-        return {
-            k.value if isinstance(k, yaml.ScalarNode) else repr(_data(k)): _data(v) for k, v in node.value
-        }
-    if isinstance(node, yaml.SequenceNode):
-        return [_data(item) for item in node.value]
-    return None if node is None else (node.tag, node.value)
-
-
-def _others(text: str, values: list[tuple[str, str, str]]) -> Any:
-    """Everything in the YAML text except the keys being set (an absent or empty section counts as none)."""
-    data = _data(yaml.compose(text))
-    if not isinstance(data, dict):
-        return data
-    for section, key, _value in values:
-        inner = data.get(section)
-        if isinstance(inner, dict):
-            data[section] = inner = {k: v for k, v in inner.items() if k != key}
-        if inner == {} or (isinstance(inner, tuple) and inner[1] in ("", "~", "null")):
-            data.pop(section, None)
-    return data
-
-
 def set_config_values(path: Path, values: list[tuple[str, str, str]]) -> list[ConfigChange]:
     """Set (section, key, value) entries in hearth.yaml by editing its text: comments and layout survive."""
-    original = path.read_text(encoding="utf-8")
-    text, changes = original, []
     try:
-        for section, key, value in values:
-            if _value_at(text, section, key) == value:
-                continue
-            text, old = _set_one(text, section, key, value)
-            changes.append(ConfigChange(f"{section}.{key}", old, value))
-        # Re-read what would be written: an edit that does not say exactly what was meant, or that moved
-        # anything else, is not written.
-        if any(_value_at(text, section, key) != value for section, key, value in values):
-            raise ValueError("the edited file would not read back as intended")
-        if _others(text, values) != _others(original, values):
-            raise ValueError("the edit would change other settings")
-    except (ValueError, yaml.YAMLError) as err:
-        wanted = ", ".join(f"{s}.{k}: {v}" for s, k, v in values)
-        raise ModelError("config-edit", f"cannot edit {path} ({err}); set {wanted} by hand") from err
-    if changes:
-        write_atomic(path, text.encode())
-    return changes
+        return set_yaml_values(path, [((section, key), value) for section, key, value in values])
+    except YamlEditError as err:
+        raise ModelError("config-edit", str(err)) from err
 
 
 def config_values(spec: ModelSpec, target: Path, config_dir: Path) -> list[tuple[str, str, str]]:

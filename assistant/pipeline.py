@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from devices.automations.model import SentenceTrigger
 from devices.model import Command
 from devices.registry import Registry
 from devices.service import ActionResult
@@ -24,7 +25,9 @@ from intents.targets import EntityIndex, resolve_targets
 from intents.understand import Understander
 from intents.vocabulary import template_words
 
+from .automations import AutomationService
 from .config import HearthConfig
+from .direct import DirectError, direct_match
 from .events import (
     ActionEvent,
     Error,
@@ -36,6 +39,8 @@ from .events import (
     RunStart,
     Stage,
 )
+from .llm.permissions import client_areas, restrict
+from .llm.route import LlmStage, LlmTurn, route_reason
 from .speech.asr import HomeVocabulary, Hypothesis
 from .speech.audio import parse_audio_format
 from .speech.doubt import rival_reading
@@ -74,11 +79,12 @@ class RunRequest:
     audio: Mapping[str, Any] | None = None
     image: str | None = None
     tts: bool | None = None  # None: as the session asked in hello
+    action: Mapping[str, Any] | None = None  # a direct command on one exact device (a tapped tile)
 
     @classmethod
     def from_event(cls, run: Run) -> RunRequest:
         """Take the fields the pipeline needs from a `run` event."""
-        return cls(id=run.id, text=run.text, audio=run.audio, image=run.image, tts=run.tts)
+        return cls(id=run.id, text=run.text, audio=run.audio, image=run.image, tts=run.tts, action=run.action)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,10 @@ class _RunState:
     pending: dict[str, Any] | None = None
     commands: list[dict[str, Any]] = field(default_factory=list)
     before: dict[str, dict[str, Any]] = field(default_factory=dict)
+    speak: Speak | None = None
+    spoken: bool = False  # the reply was already spoken sentence by sentence (the model's streamed answer)
+    route: str | None = None
+    reason: str | None = None
 
     @contextmanager
     def stage(self, stage: Stage) -> Iterator[None]:
@@ -149,10 +159,18 @@ def entity_names(config: HearthConfig) -> tuple[list[EntityName], list[AreaName]
 
 
 def home_vocabulary(config: HearthConfig) -> HomeVocabulary:
-    """What a speech engine is constrained to: templates, names, and the device types of each intent."""
+    """What a speech engine is constrained to: templates, names, the device types of each intent, and the
+    sentences that run automations ("good night")."""
     entities, areas = entity_names(config)
     types = {name: found for name in config.intents.intents if (found := target_types(name))}
-    return HomeVocabulary(config.intents, entities, areas, types)
+    said = [
+        sentence
+        for automation in config.automations.automations
+        for trigger in automation.triggers
+        if isinstance(trigger, SentenceTrigger)
+        for sentence in trigger.sentences
+    ]
+    return HomeVocabulary(config.intents, entities, areas, types, sentences=tuple(dict.fromkeys(said)))
 
 
 def load_classifier(
@@ -176,10 +194,19 @@ def load_classifier(
     return layer, trained
 
 
-def build_understander(config: HearthConfig, classifier: ClassifierLayer | None = None) -> Understander:
+def build_understander(
+    config: HearthConfig, classifier: ClassifierLayer | None = None, cache_dir: Path | None = None
+) -> Understander:
     """The layered understanding of a config's home (without the classifier when none is given)."""
     entities, areas = entity_names(config)
-    return Understander(config.intents, entities, areas, classifier=classifier, intent_types=target_types)
+    return Understander(
+        config.intents,
+        entities,
+        areas,
+        classifier=classifier,
+        intent_types=target_types,
+        cache_dir=cache_dir or default_cache_dir(),
+    )
 
 
 class Pipeline:
@@ -195,8 +222,12 @@ class Pipeline:
         timers: TimerService | None = None,
         listener: Listener | None = None,
         clock: Callable[[], float] = time.time,
+        llm: LlmStage | None = None,
+        automations: AutomationService | None = None,
     ) -> None:
         self.config = config
+        self.llm = llm
+        self.automations = automations  # sentences of automations run them instead of intents
         self.listener = listener
         self.registry = registry
         self.devices = devices
@@ -215,19 +246,21 @@ class Pipeline:
         speak: Speak | None = None,
     ) -> Turn:
         """Process one run, emitting its events and spoken reply; always ends with exactly one run-end."""
-        state = _RunState()
+        state = _RunState(speak=speak)
         started = time.perf_counter()
         emit(RunStart(id=request.id, text=request.text))
         text = request.text
         try:
-            if text is not None:
+            if request.action is not None:
+                await self._direct_run(request.id, request.action, speaker, state, emit)
+            elif text is not None:
                 await self._text_run(request, text, speaker, context, state, emit)
             elif self.listener is None or audio is None:
                 state.code = "stt-unavailable"
                 emit(Error(code=state.code, message="speech input is not enabled on this hub", id=request.id))
             else:
                 text = await self._audio_run(request, audio, speaker, context, state, emit)
-            if speak is not None and state.reply:
+            if speak is not None and state.reply and not state.spoken:
                 with state.stage(Stage.TTS):
                     await speak(request.id, state.reply, state.ok and bool(state.commands))
         except asyncio.CancelledError:
@@ -237,7 +270,16 @@ class Pipeline:
             if audio is not None:
                 audio.close()
             state.timings["total"] = round((time.perf_counter() - started) * 1000, 3)
-            emit(RunEnd(id=request.id, ok=state.ok, timings=state.timings, code=state.code))
+            emit(
+                RunEnd(
+                    id=request.id,
+                    ok=state.ok,
+                    timings=state.timings,
+                    code=state.code,
+                    route=state.route,
+                    reason=state.reason,
+                )
+            )
         turn = state.turn(text or "", self.clock())
         if text:
             context.add(turn)
@@ -288,6 +330,18 @@ class Pipeline:
         await self._text_run(request, heard.text, speaker, context, state, emit)
         return heard.text
 
+    async def _direct_run(
+        self, run_id: str, action: Mapping[str, Any], speaker: Speaker, state: _RunState, emit: Emit
+    ) -> None:
+        """Act on exactly the device a client named by id, through the same planning as a sentence."""
+        match = direct_match(action, self.registry)
+        if isinstance(match, DirectError):
+            state.code = match.code
+            emit(Error(code=match.code, message=match.message, id=run_id))
+            return
+        state.matches = (match,)
+        await self._act(run_id, [self._plan(run_id, match, speaker, emit)], state, emit)
+
     def _is_complete(self, text: str, history: Sequence[Turn], area: str | None) -> bool:
         """Whether a partial transcript already is a whole command on named, unambiguous devices."""
         understanding = self.understander.understand(text, history, area)
@@ -317,6 +371,11 @@ class Pipeline:
         state: _RunState,
         emit: Emit,
     ) -> None:
+        if self.automations is not None and (ran := self.automations.sentence(text)) is not None:
+            emit(ran.intent(request.id))
+            state.ok = True
+            self._reply(request.id, state, emit, ran.reply)
+            return
         with state.stage(Stage.INTENT):
             understanding = self.understander.understand(text, context.recent(self.clock()), speaker.area)
         if understanding.question is not None:
@@ -324,6 +383,9 @@ class Pipeline:
             state.ok = True
             values = {"candidates": self._names(understanding.candidates, "or")}
             self._reply(request.id, state, emit, self._error_text(understanding.question, values))
+            return
+        if not understanding.matches and self.llm is not None:
+            await self._llm_run(request, text, speaker, context, state, emit)
             return
         if not understanding.matches:
             state.code = "intent-no-match"
@@ -333,6 +395,12 @@ class Pipeline:
         state.matches = understanding.matches
         with state.stage(Stage.INTENT):
             plans = [self._plan(request.id, match, speaker, emit) for match in understanding.matches]
+        await self._act(request.id, plans, state, emit)
+
+    async def _act(
+        self, run_id: str, plans: list[tuple[IntentMatch, Plan]], state: _RunState, emit: Emit
+    ) -> None:
+        """Carry out the plans' device commands, report each outcome, and answer."""
         commands = [c for _, plan in plans for c in plan.commands]
         results: list[ActionResult] = []
         if commands:
@@ -340,8 +408,30 @@ class Pipeline:
             with state.stage(Stage.ACTION):
                 results = await self.devices.execute_many(commands)
             for result in results:
-                emit(_action_event(request.id, result))
-        self._answer(request.id, plans, results, state, emit)
+                emit(ActionEvent.of_result(run_id, result))
+        self._answer(run_id, plans, results, state, emit)
+
+    async def _llm_run(
+        self,
+        request: RunRequest,
+        text: str,
+        speaker: Speaker,
+        context: ContextWindow,
+        state: _RunState,
+        emit: Emit,
+    ) -> None:
+        """Not understood locally: the model answers, calling the home's tools (see assistant/llm)."""
+        assert self.llm is not None
+        state.route, state.reason = "llm", route_reason(text, request.image)
+        allowed = client_areas(self.config.hub.clients, speaker.client)
+        history = context.recent(self.clock())
+        turn = LlmTurn(request.id, text, request.image, speaker.area, allowed, history)
+        with state.stage(Stage.LLM):
+            outcome = await self.llm.answer(turn, emit, state.speak)
+        state.ok, state.code, state.spoken = outcome.ok, outcome.code, outcome.spoken
+        state.matches, state.device_ids = tuple(outcome.matches), tuple(outcome.device_ids)
+        state.commands, state.before = outcome.commands, outcome.before
+        self._reply(request.id, state, emit, outcome.reply)
 
     def _plan(
         self, run_id: str, match: IntentMatch, speaker: Speaker, emit: Emit
@@ -358,7 +448,9 @@ class Pipeline:
         if match.intent in TIMER_INTENTS and self.timers is not None:
             return match, Plan(reply=self.timers.handle(match, speaker.client, self.config.intents))
         targets = resolve_targets(match, self.index, speaker.area, types=target_types(match.intent))
-        return match, plan_commands(match, targets, self.registry, self.config.intents, self.clock())
+        plan = plan_commands(match, targets, self.registry, self.config.intents, self.clock())
+        allowed = client_areas(self.config.hub.clients, speaker.client)
+        return match, restrict(plan, allowed, self.registry, self.config.intents)
 
     def _answer(
         self,
@@ -440,19 +532,6 @@ class Pipeline:
         with state.stage(Stage.REPLY):
             state.reply = _sentence_case(text)
             emit(Reply(id=run_id, text=state.reply))
-
-
-def _action_event(run_id: str, result: ActionResult) -> ActionEvent:
-    return ActionEvent(
-        id=run_id,
-        device=result.device_id,
-        command=result.action.value,
-        ok=result.ok,
-        topic=result.topic,
-        payload=result.payload,
-        code=result.code,
-        message=result.message or None,
-    )
 
 
 def _slot_values(match: IntentMatch, *, values_only: bool = False) -> dict[str, Any]:

@@ -225,8 +225,9 @@ class HubConnection:
             return [Send(Error(code="duplicate-run", message=f"run {run.id!r} is in progress", id=run.id))]
         if len(self.active_runs) >= self._max_active_runs:
             return [Send(Error(code="busy", message="too many runs in progress", id=run.id))]
-        if (run.text is None) == (run.audio is None):
-            return [Send(Error(code="bad-event", message="run needs either 'text' or 'audio'", id=run.id))]
+        if [run.text, run.audio, run.action].count(None) != 2:
+            message = "run needs exactly one of 'text', 'audio' or 'action'"
+            return [Send(Error(code="bad-event", message=message, id=run.id))]
         if run.audio is not None:
             if self.audio_run is not None:
                 message = f"audio run {self.audio_run!r} is still streaming; send audio-end first"

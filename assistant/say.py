@@ -75,8 +75,8 @@ async def _events_until(ws: ClientConnection, kinds: set[str], opts: SayOptions)
         if isinstance(raw, bytes):
             continue
         event = json.loads(raw)
-        if event.get("type") == "state" and not opts.as_json:
-            continue  # device chatter from other runs would drown the answer
+        if event.get("type") in ("state", "home") and not opts.as_json:
+            continue  # the home's description and device chatter would drown the answer
         print(json.dumps(event, ensure_ascii=False) if opts.as_json else describe(event), flush=True)
         if event.get("type") in kinds:
             return bool(event.get("ok", True))

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import random
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +19,8 @@ import onnx
 import onnxruntime as ort  # type: ignore[import-untyped]  # ships no type information
 from onnx import TensorProto, helper, numpy_helper
 
+from .cachefiles import default_cache_dir as default_cache_dir
+from .cachefiles import write_atomic as write_atomic
 from .document import IntentData, IntentDef, RangeList, SlotList
 from .normalize import tokenize
 from .numbers import NUMBER_WORDS, parse_number
@@ -564,19 +564,6 @@ def _load_cached(path: Path, data: IntentData) -> IntentClassifier | None:
     return classifier
 
 
-def write_atomic(path: Path, content: bytes) -> None:
-    """Write via a uniquely named temporary file in the same folder, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def load_or_train(
     data: IntentData, cache_dir: Path, *, progress: Progress | None = None
 ) -> tuple[IntentClassifier, bool]:
@@ -594,12 +581,3 @@ def load_or_train(
     except OSError as err:  # a read-only cache costs a retrain next start, not the assistant
         log.warning("cannot cache the intent classifier in %s: %s", path, err)
     return IntentClassifier(model), True
-
-
-def default_cache_dir() -> Path:
-    """`$HEARTH_CACHE_DIR`, else `$XDG_CACHE_HOME/hearth`, else `~/.cache/hearth`."""
-    if explicit := os.environ.get("HEARTH_CACHE_DIR"):
-        return Path(explicit)
-    if xdg := os.environ.get("XDG_CACHE_HOME"):
-        return Path(xdg) / "hearth"
-    return Path.home() / ".cache" / "hearth"

@@ -184,7 +184,10 @@ class FollowUps:
         if match.intent in DEVICELESS:
             return [match]
         if "ref" in match.slots or self._pronoun(match):
-            return self._refer(match, history)
+            # In "make it 20 degrees" or "make it warmer" the "it" is the room as often as a device: the
+            # thermostat just talked about, else the room's.
+            weather = "ref" not in match.slots and match.intent in WEATHER_IT
+            return self._refer(match, history, required=not weather)
         if _implicit(match):
             # "set the volume to 20", "a bit louder": the device just talked about, else the room's.
             return self._refer(match, history, required=False)
@@ -442,6 +445,10 @@ def _singular(match: IntentMatch) -> bool:
         "both",
         "all",
     }
+
+
+# Intents whose "it" may be the weather "it" ("make it warmer"), not a device named before.
+WEATHER_IT = frozenset({"set_temperature", "temperature_up", "temperature_down"})
 
 
 def refers(tokens: Sequence[str]) -> bool:

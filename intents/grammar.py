@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import pickle
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from .cachefiles import pickled, write_atomic
 from .document import IntentData, ListValue, RangeList, Sentence, SentenceGroup, SlotList
 from .numbers import Number, parse_number
 from .templates import Node, RuleRef, Seq, SlotRef, Template, Word
@@ -233,23 +238,58 @@ def _compile(data: IntentData) -> Grammar:
         end = nfa.build(sentence.template.root, 0)
         nfa.accepts[end] = Accept(intent, group.slots, group.requires_domain, priority)
     states = _Determinizer(nfa).run()
-    matchers = {name: list_matcher(spec) for name, spec in data.lists.items()}
-    return Grammar(states, matchers, len(nfa.eps))
+    return Grammar(states, _matchers(data), len(nfa.eps))
+
+
+def _matchers(data: IntentData) -> dict[str, PhraseMatcher | RangeMatcher]:
+    return {name: list_matcher(spec) for name, spec in data.lists.items()}
 
 
 _CACHE: dict[str, Grammar] = {}
 _CACHE_SIZE = 4
+CACHE_PREFIX = "template-grammar-"
 
 
-def compile_grammar(data: IntentData) -> Grammar:
-    """The grammar of `data`, compiled once per fingerprint (it does not depend on the devices)."""
+def compile_grammar(data: IntentData, cache_dir: Path | None = None) -> Grammar:
+    """The grammar of `data`, compiled once per fingerprint (it does not depend on the devices).
+
+    With `cache_dir`, the automaton is also kept on disk, so a restart with unchanged templates loads it
+    instead of compiling again; device names are not part of it, so renaming a device keeps it.
+    """
     key = data.fingerprint()
     grammar = _CACHE.get(key)
     if grammar is None:
-        grammar = _compile(data)
+        grammar = _load_or_compile(data, key, cache_dir)
         while len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = grammar
+    return grammar
+
+
+def grammar_file(cache_dir: Path, fingerprint: str) -> Path:
+    """Where the compiled automaton of templates with this fingerprint is kept."""
+    # The compiler's own source is part of the key: a changed compiler never loads an old automaton.
+    digest = hashlib.sha256(fingerprint.encode())
+    for module in _COMPILER_SOURCES:
+        digest.update(module.read_bytes())
+    return cache_dir / f"{CACHE_PREFIX}{digest.hexdigest()[:20]}.pickle"
+
+
+_COMPILER_SOURCES = (Path(__file__), Path(__file__).with_name("templates.py"))
+
+
+def _load_or_compile(data: IntentData, key: str, cache_dir: Path | None) -> Grammar:
+    path = None if cache_dir is None else grammar_file(cache_dir, key)
+    if path is not None and path.is_file():
+        try:
+            states, nfa_size = pickle.loads(path.read_bytes())
+            return Grammar(states, _matchers(data), nfa_size)
+        except Exception:  # a damaged or foreign file is only a cache miss: compile and replace it
+            path.unlink(missing_ok=True)
+    grammar = _compile(data)
+    if path is not None:
+        with contextlib.suppress(OSError):  # a read-only cache folder only costs the next start its time
+            write_atomic(path, pickled((grammar.states, grammar.nfa_size)))
     return grammar
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .document import IntentData, RangeList, SentenceGroup
 from .model import AreaName, EntityName
+from .normalize import tokenize
 from .numbers import number_to_words
 from .recognizer import spoken_variants
 from .templates import Node, RuleRef, Seq, SlotRef, Word, parse_template, references
@@ -36,6 +37,9 @@ class JsgfGrammar:
     words: frozenset[str]
     fingerprint: str
     skipped: tuple[str, ...] = ()
+
+
+SENTENCES_RULE = "sentences"  # the rule of whole sentences said word for word
 
 
 def intent_rule(intent: str) -> str:
@@ -284,6 +288,8 @@ def build_jsgf(
     entities: Sequence[EntityName] = (),
     areas: Sequence[AreaName] = (),
     intent_types: Mapping[str, Restriction] | None = None,
+    *,
+    sentences: Sequence[str] = (),
 ) -> JsgfGrammar:
     """One JSGF grammar saying every template of `data` with the home's device and area names.
 
@@ -292,7 +298,7 @@ def build_jsgf(
     templates plus the names, never with their product. Sentences restricted to some device types only
     say names of those types, and `intent_types` narrows an intent to the types that can carry it out
     (no "close the tv" for a recognizer to mishear a command as). Templates that cannot be said in this
-    home are listed in `skipped`.
+    home are listed in `skipped`. `sentences` are said word for word (those that run automations).
     """
     builder = _Builder(data, entities, areas)
     skipped: list[str] = []
@@ -303,6 +309,10 @@ def build_jsgf(
         body = _intent_body(builder, intent, groups, skipped, frozenset(types) if types else None)
         if body:
             intents[intent_rule(intent)] = body
+    said = sorted({w for sentence in sentences if (w := spoken(tokenize(sentence, strip_phrases=False)))})
+    if said:
+        builder.words.update(word for words in said for word in words)
+        intents[SENTENCES_RULE] = " | ".join(" ".join(words) for words in said)
     rules = [(name, body) for name, body in builder.rules.items() if body]
     rules += list(builder.numbers.rules.items())
     public = " | ".join(f"<{name}>" for name in intents)

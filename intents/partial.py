@@ -10,7 +10,8 @@ assistant asks which one. A partial name never shadows a real name or alias of a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from types import MappingProxyType
 
 from .model import AreaName, EntityName
 from .normalize import tokenize
@@ -58,13 +59,33 @@ def _shorter(words: tuple[str, ...], droppable: Collection[str]) -> Iterator[tup
             yield words[:end]
 
 
+PartialNames = Mapping[tuple[str, ...], tuple[str, ...]]
+# The template recognizer and the entity linker of one home both need the same table; building it is
+# the costliest step of loading a 1,000-device home, so the last few are kept.
+_MEMO: dict[tuple[tuple[EntityName, ...], tuple[AreaName, ...], frozenset[str]], PartialNames] = {}
+_MEMO_SIZE = 2
+
+
 def partial_names(
     entities: Sequence[EntityName], areas: Sequence[AreaName], vocabulary: Collection[str]
-) -> dict[tuple[str, ...], tuple[str, ...]]:
+) -> PartialNames:
     """Each partial name (as tokens) and the devices whose names hold it, in the order given.
 
     `vocabulary`: the command and type words of the templates; a partial name needs a word outside it.
     """
+    key = (tuple(entities), tuple(areas), frozenset(vocabulary))
+    found = _MEMO.get(key)
+    if found is None:
+        found = MappingProxyType(_partial_names(entities, areas, vocabulary))
+        while len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = found
+    return found
+
+
+def _partial_names(
+    entities: Sequence[EntityName], areas: Sequence[AreaName], vocabulary: Collection[str]
+) -> dict[tuple[str, ...], tuple[str, ...]]:
     area_words = {w for area in areas for name in area.names for w in tokenize(name, strip_phrases=False)}
     full: set[tuple[str, ...]] = set()
     names: list[tuple[str, tuple[str, ...]]] = []
@@ -90,15 +111,17 @@ def partial_names(
         if words[start:] not in full and _distinctive(words[start:], vocabulary, area_words)
     )
     # Every device whose name holds the run shares it ("the ceiling" may be a light or the ceiling fan),
-    # found through the runs' first words so that this stays linear in the number of names.
-    by_first: dict[str, list[tuple[str, ...]]] = {}
-    for run in runs:
-        by_first.setdefault(run[0], []).append(run)
+    # found by looking each slice of a name up in the set of runs: linear in the number of names (runs
+    # of a thousand "room N lamp" names share first words, so scanning runs by first word is not).
+    lengths = sorted({len(run) for run in runs})
     found: dict[tuple[str, ...], list[str]] = {}
     for entity_id, words in [*names, *said]:
-        for i, word in enumerate(words):
-            for run in by_first.get(word, ()):
-                if words[i : i + len(run)] == run:
+        for i in range(len(words)):
+            for length in lengths:
+                run = words[i : i + length]
+                if len(run) < length:
+                    break
+                if run in runs:
                     ids = found.setdefault(run, [])
                     if entity_id not in ids:
                         ids.append(entity_id)

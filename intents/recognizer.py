@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from .document import IntentData, IntentDocument, load_builtin, merge, parse_intent_document
@@ -97,9 +98,10 @@ class TemplateRecognizer:
         areas: Sequence[AreaName],
         *,
         partial: bool = True,
+        cache_dir: Path | None = None,
     ) -> None:
         self.data = data
-        grammar = compile_grammar(data)
+        grammar = compile_grammar(data, cache_dir)
         matchers: dict[str, PhraseMatcher | RangeMatcher] = dict(grammar.matchers)
         shorter = partial_names(entities, areas, template_words(data)) if partial else None
         matchers["name"] = name_matcher(entities, shorter)

@@ -6,12 +6,17 @@ answered (`source` of each match) so the hub can report it and benchmarks can ti
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import pickle
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
 
+from .cachefiles import pickled, write_atomic
 from .classify import ClassifierLayer
 from .context import Turn
 from .document import IntentData
@@ -47,6 +52,7 @@ HOMOPHONES: dict[str, str] = {
     "read": "red",
     "hi": "high",
     "too": "to",
+    "two": "to",
     "lite": "light",
     "lamb": "lamp",
     "won": "one",
@@ -54,6 +60,10 @@ HOMOPHONES: dict[str, str] = {
 # Homophones that only hold in one place: "of" for "off" at the end ("turn the tv of"), "lock" for
 # "locked" at the end of a question ("is the front door lock").
 LAST_WORD_HOMOPHONES: dict[str, str] = {"of": "off", "lock": "locked"}
+# Only at the end of a yes/no question: "is the garage door close" asks whether it is closed, while
+# "garage door close" is an order.
+QUESTION_LAST_WORD_HOMOPHONES: dict[str, str] = {"close": "closed"}
+QUESTION_WORDS = frozenset({"is", "are", "was", "were"})
 
 
 def sound_alike(tokens: Sequence[str]) -> list[str]:
@@ -61,6 +71,8 @@ def sound_alike(tokens: Sequence[str]) -> list[str]:
     out = [HOMOPHONES.get(t, t) for t in tokens]
     if out:
         out[-1] = LAST_WORD_HOMOPHONES.get(out[-1], out[-1])
+        if out[0] in QUESTION_WORDS:
+            out[-1] = QUESTION_LAST_WORD_HOMOPHONES.get(out[-1], out[-1])
     return out
 
 
@@ -102,9 +114,12 @@ class Understander:
         classifier: ClassifierLayer | None = None,
         intent_types: IntentTypes | None = None,
         cache_size: int = 1024,
+        cache_dir: Path | None = None,
     ) -> None:
         self.data = data
-        self.recognizer = TemplateRecognizer(data, entities, areas)
+        self._entities, self._areas = tuple(entities), tuple(areas)
+        # `cache_dir` keeps the compiled templates on disk, for a fast restart with unchanged templates.
+        self.recognizer = TemplateRecognizer(data, entities, areas, cache_dir=cache_dir)
         self.index = EntityIndex(entities)
         words = template_words(data)
         names = {w for e in entities for n in e.names for w in tokenize(n, strip_phrases=False)}
@@ -361,6 +376,67 @@ class Understander:
         self._cache[key] = found
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+
+    def recognitions_file(self, directory: Path) -> Path:
+        """Where this home's recognition cache is kept: its name hashes everything a cached result
+        depends on (templates, device and area names, the classifier, this package's code), so a change to
+        any of them starts a new, empty cache instead of serving a stale answer."""
+        digest = hashlib.sha256(self.data.fingerprint().encode())
+        digest.update(repr((self._entities, self._areas, self.classifier is not None)).encode())
+        digest.update(_code_digest().encode())
+        return directory / f"{RECOGNITIONS_PREFIX}{digest.hexdigest()[:20]}.pickle"
+
+    def save_recognitions(self, directory: Path) -> int:
+        """Keep the recognition cache on disk for the next start; returns how many entries were saved.
+
+        It holds what utterances meant (intents, slots, device ids), never device states: a reply is
+        always made from the state at the time of the run.
+        """
+        path = self.recognitions_file(directory)
+        entries = list(self._cache.items())
+        write_atomic(path, pickled(entries))
+        others = sorted((p for p in directory.glob(f"{RECOGNITIONS_PREFIX}*") if p != path), key=_mtime)
+        for old in others[: max(0, len(others) - RECOGNITION_FILES + 1)]:
+            old.unlink(missing_ok=True)  # caches of earlier configurations, least recently used first
+        return len(entries)
+
+    def load_recognitions(self, directory: Path) -> int:
+        """Fill the recognition cache from the last run with the same home; returns entries loaded."""
+        path = self.recognitions_file(directory)
+        try:
+            entries = pickle.loads(path.read_bytes())
+            self._cache.update(
+                (str(key), found) for key, found in entries if isinstance(found, Understanding)
+            )
+        except FileNotFoundError:
+            return 0
+        except Exception:  # a damaged file is only an empty cache
+            path.unlink(missing_ok=True)
+            self._cache.clear()
+            return 0
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return len(self._cache)
+
+
+RECOGNITIONS_PREFIX = "recognitions-"
+RECOGNITION_FILES = 4  # homes remembered side by side (a config switched back and forth stays warm)
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """A hash of this package's source: new code never reuses what old code understood."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 MAX_CLAUSES = 3

@@ -58,6 +58,8 @@ class HomeVocabulary:
     areas: Sequence[AreaName] = ()
     # The device types that can carry out each intent: a grammar says no sentence no device can act on.
     intent_types: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Whole sentences said as they are, outside the templates: the sentences that run automations.
+    sentences: Sequence[str] = ()
 
     def names(self) -> list[str]:
         """Every device and area name and alias, in config order, without repeats."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from intents.classifier import default_cache_dir, write_atomic
+from intents.cachefiles import default_cache_dir, write_atomic
 from intents.jsgf import FORMAT as JSGF_FORMAT
 from intents.jsgf import WordGraph, build_jsgf, word_graph
 
@@ -152,6 +152,7 @@ def grammar_key(vocabulary: HomeVocabulary, model: AcousticModel) -> str:
     for entity in vocabulary.entities:
         digest.update(json.dumps([entity.id, list(entity.names), entity.type]).encode())
     digest.update(json.dumps(sorted((k, sorted(v)) for k, v in vocabulary.intent_types.items())).encode())
+    digest.update(json.dumps(list(vocabulary.sentences)).encode())
     digest.update(b"\0areas")
     for area in vocabulary.areas:
         digest.update(json.dumps([area.id, list(area.names)]).encode())
@@ -196,7 +197,13 @@ def prepare_grammar(vocabulary: HomeVocabulary, model: AcousticModel, cache_dir:
             return GrammarFiles(fsg, dictionary, key, True, info["guessed"], tuple(info["skipped"]))
     except (OSError, ValueError, KeyError):
         pass  # missing or damaged: generate again
-    grammar = build_jsgf(vocabulary.intents, vocabulary.entities, vocabulary.areas, vocabulary.intent_types)
+    grammar = build_jsgf(
+        vocabulary.intents,
+        vocabulary.entities,
+        vocabulary.areas,
+        vocabulary.intent_types,
+        sentences=vocabulary.sentences,
+    )
     graph = word_graph(grammar)
     known = read_dictionary(model.dictionary, grammar.words)
     pronunciations, guessed = Pronouncer(known).pronounce(grammar.words)

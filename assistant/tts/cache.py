@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from intents.classifier import write_atomic
+from intents.cachefiles import write_atomic
 
 log = logging.getLogger("hearth.tts.cache")
 

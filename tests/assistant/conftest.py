@@ -7,6 +7,7 @@ import json
 import shutil
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,8 @@ def make_home(directory: Path, broker: tuple[str, int] | None, **hub: Any) -> Pa
     """Copy the sample home, pointing it at a test broker (or managed) and a free hub port."""
     target = directory / "config"
     shutil.copytree(SAMPLE, target)
+    # The sample automations act on their own (schedules, sensors): tests that want some write their own.
+    (target / "automations.yaml").unlink(missing_ok=True)
     text = (target / "hearth.yaml").read_text()
     text = text.replace('listen: "127.0.0.1:8765"', 'listen: "127.0.0.1:0"')
     if broker is None:
@@ -85,23 +88,36 @@ class RunningHome:
         return f"ws://127.0.0.1:{self.hub.port}/ws"
 
 
-@pytest.fixture
-async def home(tmp_path: Path, mosquitto: tuple[str, int], recorder: Recorder) -> AsyncIterator[RunningHome]:
-    config = load_config(make_home(tmp_path, mosquitto, max_frame_bytes=4096))
-    sim_mqtt = MqttClient(*mosquitto, client_id=f"sim-{tmp_path.name}")
+@asynccontextmanager
+async def running_hub(
+    config: HearthConfig,
+    broker: tuple[str, int],
+    recorder: Recorder,
+    *,
+    unresponsive: frozenset[str] = frozenset(),
+) -> AsyncIterator[Hub]:
+    """A hub and the device simulator on the test broker, with the recorder cleared once they settled."""
+    sim_mqtt = MqttClient(*broker, client_id=f"sim-{config.directory.parent.name}")
     await sim_mqtt.start()
-    simulator = DeviceSimulator(config.devices, sim_mqtt, unresponsive=UNRESPONSIVE)
+    simulator = DeviceSimulator(config.devices, sim_mqtt, unresponsive=unresponsive)
     await simulator.start()
     hub = Hub(config)
-    await hub.start()
-    await asyncio.sleep(0.2)  # retained states reach the registry
-    recorder.clear()
     try:
-        yield RunningHome(hub, config)
+        await hub.start()
+        await asyncio.sleep(0.2)  # retained states reach the registry
+        recorder.clear()
+        yield hub
     finally:
         await hub.stop()
         await simulator.stop()
         await sim_mqtt.stop()
+
+
+@pytest.fixture
+async def home(tmp_path: Path, mosquitto: tuple[str, int], recorder: Recorder) -> AsyncIterator[RunningHome]:
+    config = load_config(make_home(tmp_path, mosquitto, max_frame_bytes=4096))
+    async with running_hub(config, mosquitto, recorder, unresponsive=UNRESPONSIVE) as hub:
+        yield RunningHome(hub, config)
 
 
 class Client:
@@ -110,6 +126,7 @@ class Client:
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
         self.states: list[dict[str, Any]] = []
+        self.home: dict[str, Any] | None = None
 
     async def send(self, **event: Any) -> None:
         await self.ws.send(json.dumps(event))
@@ -120,6 +137,9 @@ class Client:
             event: dict[str, Any] = json.loads(raw)
             if event["type"] == "state":
                 self.states.append(event)
+                continue
+            if event["type"] == "home":
+                self.home = event  # sent once after welcome, like the state snapshot
                 continue
             return event
 

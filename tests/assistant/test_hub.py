@@ -342,7 +342,7 @@ async def test_serve_and_simulate_commands_as_a_user_runs_them(
         assert serve.stdout is not None and simulate.stderr is not None
         banner = await asyncio.wait_for(serve.stdout.readline(), 20)
         assert b"Hearth is listening on ws://127.0.0.1:" in banner
-        assert b"Simulating 20 devices" in await asyncio.wait_for(simulate.stderr.readline(), 20)
+        assert b"Simulating 21 devices" in await asyncio.wait_for(simulate.stderr.readline(), 20)
         url = banner.split()[4].decode()
         client = await open_client(url, KITCHEN_TOKEN)
         events = await client.run("turn on the kitchen light strip")

@@ -116,7 +116,7 @@ class Speaker:
                 items.append(raw)
                 continue
             event = json.loads(raw)
-            if event["type"] == "state":
+            if event["type"] in ("state", "home"):
                 continue
             items.append(event)
             if done(event):

@@ -93,6 +93,16 @@ def test_names_are_said_as_normalised_words() -> None:
     assert not any(word != word.lower() or "2" in word for word in grammar().words)
 
 
+def test_automation_sentences_are_said_word_for_word() -> None:
+    with_sentences = build_jsgf(builtin(), ENTITIES, AREAS, sentences=("Good night!", "movie time 2"))
+    said = word_graph(with_sentences)
+    assert said.accepts(["good", "night"]) and said.accepts(["movie", "time", "two"])
+    assert not said.accepts(["good"])
+    assert {"good", "night", "movie"} <= with_sentences.words
+    assert with_sentences.fingerprint != grammar().fingerprint
+    assert not says("good night")  # only where the home has such an automation
+
+
 def test_vocabulary_is_every_word_of_the_graph() -> None:
     said = {word for _source, _target, word in graph().edges if word is not None}
     assert said == set(grammar().words)

@@ -228,3 +228,47 @@ def test_pronoun_after_a_type_only_part_means_that_type(understander: Understand
         ("media_next", ("speaker",)),
         ("set_volume", ("speaker",)),
     ]
+
+
+# ---- the weather "it" and question homophones -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("make it 20 degrees in here", "set_temperature"),
+        ("make it twenty degrees", "set_temperature"),
+        ("make it a bit warmer", "temperature_up"),
+    ],
+)
+def test_temperature_it_is_the_room_without_context(
+    understander: Understander, text: str, intent: str
+) -> None:
+    """Nothing was talked about before: "it" is the room, whose thermostat acts."""
+    assert [c[:2] for c in commands(understander, text, "bedroom")] == [(intent, ("bedroom_thermostat",))]
+
+
+def test_temperature_it_without_a_room_asks(understander: Understander) -> None:
+    assert [c[:2] for c in commands(understander, "make it 20 degrees")] == [("set_temperature", "need-area")]
+
+
+def test_a_device_it_still_needs_context(understander: Understander) -> None:
+    """Only temperature talk has the weather "it": "turn it off" with nothing before is still a question."""
+    assert understander.understand("turn it off", (), "bedroom").question == "no-context"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("is the garage door close", [("get_state", ("garage_door",), None)]),
+        ("garage door close", [("close_cover", ("garage_door",), None)]),  # an order stays an order
+        ("set the bedroom light two 40 percent", [("set_brightness", ("bedroom_light",), 40)]),
+    ],
+)
+def test_homophones_of_questions_and_to(understander: Understander, text: str, expected: list[Any]) -> None:
+    assert commands(understander, text) == expected
+
+
+def test_a_number_two_stays_a_number(understander: Understander) -> None:
+    (timer,) = understander.understand("set a timer for two minutes").matches
+    assert timer.slots["duration"].value == 120

@@ -26,7 +26,7 @@ def test_stats_lists_every_layer(root: Path, capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert str(root) in out
     lines = {line.split()[0]: line for line in out.splitlines()[1:]}
-    assert set(lines) == {"classifier", "grammar", "tts"}
+    assert set(lines) == {"classifier", "templates", "recognition", "grammar", "tts"}
     assert "1 files" in lines["classifier"] and "2.0 kB" in lines["classifier"]
     assert "1 files" in lines["tts"]
 

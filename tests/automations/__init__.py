@@ -1,0 +1,1 @@
+"""Tests of automations: the sans-I/O core and the hub adapter."""
