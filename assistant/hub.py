@@ -160,36 +160,7 @@ class Hub:
 
     async def start(self) -> None:
         """Start the broker (when managed), MQTT, devices, pipeline and the WebSocket server."""
-        mqtt_cfg = self.config.mqtt
-        if mqtt_cfg.managed:
-            self._broker = ManagedBroker(host="127.0.0.1", port=mqtt_cfg.port)
-            await self._broker.start_async()
-        host, port = self.broker_address
-        tls = ssl.create_default_context() if mqtt_cfg.tls else None
-        self._mqtt = MqttClient(
-            host,
-            port,
-            client_id=mqtt_cfg.client_id,
-            username=mqtt_cfg.username,
-            password=mqtt_cfg.password,
-            tls=tls,
-        )
-        await self._mqtt.start()
-        if self._simulate:
-            self._sim_mqtt = MqttClient(
-                host,
-                port,
-                client_id=f"{mqtt_cfg.client_id}-simulator",
-                username=mqtt_cfg.username,
-                password=mqtt_cfg.password,
-                tls=tls,
-            )
-            await self._sim_mqtt.start()
-            self._simulator = DeviceSimulator(self.config.devices, self._sim_mqtt)
-            await self._simulator.start()
-        self.devices = DeviceService(self.registry, self._mqtt, confirm_timeout=mqtt_cfg.confirm_timeout)
-        self.devices.add_listener(self._on_state_change)
-        await self.devices.start()
+        devices = await self._connect_devices()
         # Loading a model or building a grammar takes a while: keep the loop free meanwhile, and load the
         # classifier and the speech engine side by side.
         (classifier, trained), self.listener = await asyncio.gather(
@@ -211,7 +182,7 @@ class Hub:
         self.pipeline = Pipeline(
             self.config,
             self.registry,
-            self.devices,
+            devices,
             understander=understander,
             timers=self.timers,
             listener=self.listener,
@@ -264,6 +235,37 @@ class Hub:
                 await mqtt.stop()
         if self._broker is not None:
             await self._broker.stop_async()
+
+    async def _connect_devices(self) -> DeviceService:
+        """The broker (when managed), the MQTT connection, the simulator (when asked) and the devices."""
+        mqtt_cfg = self.config.mqtt
+        if mqtt_cfg.managed:
+            self._broker = ManagedBroker(host="127.0.0.1", port=mqtt_cfg.port)
+            await self._broker.start_async()
+        host, port = self.broker_address
+        tls = ssl.create_default_context() if mqtt_cfg.tls else None
+
+        def client(client_id: str) -> MqttClient:
+            return MqttClient(
+                host,
+                port,
+                client_id=client_id,
+                username=mqtt_cfg.username,
+                password=mqtt_cfg.password,
+                tls=tls,
+            )
+
+        self._mqtt = client(mqtt_cfg.client_id)
+        await self._mqtt.start()
+        if self._simulate:
+            self._sim_mqtt = client(f"{mqtt_cfg.client_id}-simulator")
+            await self._sim_mqtt.start()
+            self._simulator = DeviceSimulator(self.config.devices, self._sim_mqtt)
+            await self._simulator.start()
+        self.devices = DeviceService(self.registry, self._mqtt, confirm_timeout=mqtt_cfg.confirm_timeout)
+        self.devices.add_listener(self._on_state_change)
+        await self.devices.start()
+        return self.devices
 
     def _llm_stage(self) -> LlmStage | None:
         """The model stage when hearth.yaml configures `llm` (its HTTP client lives until stop)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from assistant.config import HearthConfig, load_config
 from assistant.pipeline import home_vocabulary
 from assistant.speech.asr import AsrError, AsrSettings, HomeVocabulary
-from assistant.speech.sphinx import SphinxEngine, acoustic_model, prepare_grammar
+from assistant.speech.sphinx import SphinxEngine, acoustic_model, prepare_grammar, singular_twin
 from intents.model import EntityName
 
 from .conftest import Synth
@@ -76,6 +77,25 @@ def test_the_size_of_the_chunks_does_not_change_what_is_heard(engine: SphinxEngi
         text, confidence = hear(engine, pcm, chunk=chunk)
         assert text == "turn off the garage light", chunk
         assert confidence >= engine.min_confidence, chunk
+
+
+@pytest.mark.parametrize(
+    "command", ["set the kitchen light to blue", "make the bedroom light brighter", "is the kitchen light on"]
+)
+def test_a_lost_final_s_is_not_heard_as_a_plural(engine: SphinxEngine, synth: Synth, command: str) -> None:
+    """Synthesised singulars the decoder alone took for plurals ("the kitchen lights": both lights)."""
+    assert hear(engine, synth(command))[0] == command
+
+
+def test_the_singular_twin_is_only_a_sentence_of_the_grammar() -> None:
+    grammar = {"turn on the kitchen light", "turn on the kitchen lights", "turn on the lights"}
+
+    def accepts(words: Sequence[str]) -> bool:
+        return " ".join(words) in grammar
+
+    assert singular_twin(["turn", "on", "the", "kitchen", "lights"], accepts) == "turn on the kitchen light"
+    assert singular_twin(["turn", "on", "the", "lights"], accepts) is None  # "turn on the light" is not in it
+    assert singular_twin(["turn", "on", "the", "kitchen", "light"], accepts) is None  # singular already
 
 
 def test_more_streams_than_decoders_wait_their_turn(engine: SphinxEngine, synth: Synth) -> None:

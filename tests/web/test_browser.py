@@ -61,13 +61,12 @@ async def test_a_spoken_command_from_the_microphone(
     await page.get_by_test_id("speak").uncheck()
     await page.get_by_test_id("talk").click()
     await expect(page.get_by_test_id("action-kitchen_light")).to_contain_text("✓", timeout=WAIT)
-    # The final transcript came before the action. Audio through a browser on a busy machine may now and
-    # then be heard as "kitchen lights" (both kitchen lights then turn on): that is the recogniser's
-    # honest reading, so the test accepts it; any other device would be a bug.
+    # The final transcript came before the action. A lost or added final "s" is the recogniser's most
+    # common slip; "kitchen lights" would turn on both kitchen lights, so it must not be heard here.
     transcript = page.get_by_test_id("transcript")
-    await expect(transcript).to_have_text(re.compile(r"^turn on (the )?kitchen lights?$"))
+    await expect(transcript).to_have_text(re.compile(r"^turn on (the )?kitchen light$"))
     await expect(transcript).not_to_have_class(re.compile("partial"))
-    await expect(page.get_by_test_id("reply")).to_have_text(re.compile("^Turned on the kitchen light"))
+    await expect(page.get_by_test_id("reply")).to_have_text(re.compile(r"^Turned on the kitchen light\.?$"))
     tile = page.get_by_test_id("device-kitchen_light")
     await expect(tile).to_have_attribute("data-state", "ON", timeout=WAIT)
     await expect(tile).to_contain_text("on")
@@ -75,11 +74,7 @@ async def test_a_spoken_command_from_the_microphone(
     await expect(page.get_by_test_id("talk")).to_have_attribute("aria-pressed", "false", timeout=WAIT)
     await expect(page.get_by_test_id("timings")).to_contain_text("stt", timeout=WAIT)
     carried = [(c.topic, json.loads(c.payload)) for c in await device_commands(recorder, expect=1)]
-    assert ("zigbee2mqtt/kitchen_light/set", {"state": "ON"}) in carried
-    assert {topic for topic, _ in carried} <= {
-        "zigbee2mqtt/kitchen_light/set",
-        "zigbee2mqtt/kitchen_light_strip/set",
-    }
+    assert carried == [("zigbee2mqtt/kitchen_light/set", {"state": "ON"})]
     await screenshot(page, tmp_path, "spoken-command.png")
 
 
