@@ -96,6 +96,10 @@ class AsrStream(Protocol):
         """The best transcript so far (cheap; empty before any words)."""
         ...
 
+    def ready(self) -> bool:
+        """Whether `finish` can run without waiting for a decoder another stream holds (cheap, no I/O)."""
+        ...
+
     def finish(self) -> Hypothesis:
         """No more audio: the final transcript. The stream cannot be fed afterwards."""
         ...

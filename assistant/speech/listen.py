@@ -19,6 +19,7 @@ Emit = Callable[[Event], None]
 Complete = Callable[[str], bool]
 
 STALL_SECONDS = 3.0  # a client that sends nothing for this long mid-utterance has stopped: use what we have
+DECODER_POLL_SECONDS = 0.01  # how often an utterance waiting for a free decoder looks again
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,10 @@ class Listener:
             reason = reason if reason == "timeout" else work.ended.reason
             emit(VadEnd(id=run_id, reason=reason))
             started = time.perf_counter()
+            # Decoders all busy: wait on the loop, not in a worker thread (see AsrStream.ready). They are
+            # given back in worker threads, so a short poll is simpler than an event across threads.
+            while not work.stream.ready():  # noqa: ASYNC110
+                await asyncio.sleep(DECODER_POLL_SECONDS)
             hypothesis = await asyncio.to_thread(work.stream.finish)
             work.asr_ms += (time.perf_counter() - started) * 1000
             emit(Transcript(id=run_id, text=hypothesis.text, partial=False, confidence=hypothesis.confidence))

@@ -422,6 +422,17 @@ class SphinxStream:
         """The best transcript so far (a field read: safe from any thread)."""
         return self._partial
 
+    def ready(self) -> bool:
+        """Whether this stream holds a decoder, taking a free one if it has none (never waits).
+
+        A stream that got no decoder while it was fed must not wait for one in a worker thread: the
+        streams holding the decoders need worker threads themselves to finish and give them back.
+        """
+        with self._lock:
+            if self._slot is None and not self._closed:
+                self._begin(self._engine._pool.take(wait=False))
+            return self._slot is not None
+
     def finish(self) -> Hypothesis:
         """Decode what is left and return the transcript, its confidence and the close runner-ups."""
         with self._lock:

@@ -273,6 +273,10 @@ class WhisperStream:
         """Committed words plus the latest decode's tentative tail."""
         return self._agreement.text()
 
+    def ready(self) -> bool:
+        """Always: streams share the model under a lock, never hold it between calls."""
+        return True
+
     def finish(self) -> Hypothesis:
         """Decode the whole utterance once more: committed words stay, the final decode supplies the rest.
 

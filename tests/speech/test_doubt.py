@@ -58,3 +58,13 @@ def test_locks_and_covers_count_too(understander: Understander) -> None:
     assert rival_reading(heard, reader(understander)) == "unlock the front door"
     covers = Hypothesis("open the garage door", 0.6, (("close the garage door", 0.4),))
     assert rival_reading(covers, reader(understander)) == "close the garage door"
+
+
+def test_turn_down_heard_as_turn_on_is_asked_about(understander: Understander) -> None:
+    """The synthesised "turn down the office speaker": decoded "turn on", with "turn down" at 0.27 of 0.62."""
+    heard = Hypothesis(
+        "turn on the office speaker",
+        0.62,
+        (("turn down the office speaker", 0.27), ("turn off the office speaker", 0.1)),
+    )
+    assert rival_reading(heard, reader(understander)) == "turn down the office speaker"
