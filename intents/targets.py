@@ -173,7 +173,13 @@ def _by_domain(
     if not ids:
         return Targets(only, what=f"the {words}") if len(only) == 1 else _none(f"{words} here")
     if len(ids) > 1 and not plural:
-        # "the light" in a room with several: ask rather than pick one.
+        # "The lamp" in a room with a lamp and a ceiling light is the one called a lamp, as when the room
+        # is said. "The light" (the type's own word, which every light answers to) in a room with several:
+        # ask rather than pick one.
+        own_word = domain.text == words_of_type(device_type)
+        named = () if own_word or _plural_word(domain) else _named_like(index, ids, domain)
+        if len(named) == 1:
+            return Targets(named, what=f"the {words}")
         return Targets(problem=AMBIGUOUS, candidates=ids, what=f"the {words}")
     return Targets(ids, what=f"the {words}")
 
@@ -199,6 +205,11 @@ def _named_like(index: EntityIndex, ids: tuple[str, ...], domain: SlotValue) -> 
 def _plural_word(domain: SlotValue) -> bool:
     """Whether the type was said in the plural ("lights"); a fixed type (not said) counts as plural."""
     return not domain.text or domain.text.endswith("s")
+
+
+def words_of_type(device_type: str) -> str:
+    """The word a device type is called by ("media_player" → "media player")."""
+    return device_type.replace("_", " ")
 
 
 def _none(what: str) -> Targets:

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from intents.model import IntentMatch, SlotValue
-from intents.recognizer import TemplateRecognizer
+from intents.model import EntityName, IntentMatch, SlotValue
+from intents.recognizer import TemplateRecognizer, load_builtin, merge
 from intents.targets import EntityIndex, Targets, resolve_targets
 
-from .conftest import ENTITIES
+from .conftest import AREAS, ENTITIES
 
 INDEX = EntityIndex(ENTITIES)
 
 
-def resolve(recognizer: TemplateRecognizer, text: str, client_area: str | None, **kwargs: object) -> Targets:
+def resolve(
+    recognizer: TemplateRecognizer,
+    text: str,
+    client_area: str | None,
+    entities: list[EntityName] | None = None,
+    **kwargs: object,
+) -> Targets:
     match = recognizer.recognize(text)
     assert match is not None, text
-    return resolve_targets(match, INDEX, client_area, **kwargs)  # type: ignore[arg-type]
+    index = INDEX if entities is None else EntityIndex(entities)
+    return resolve_targets(match, index, client_area, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -94,6 +101,17 @@ def test_singular_type_with_several_in_the_room_is_ambiguous(recognizer: Templat
     targets = resolve(recognizer, "turn on the light", "kitchen")
     assert targets.problem == "ambiguous"
     assert targets.candidates == ("kitchen_light", "kitchen_strip")
+
+
+def test_a_specific_type_word_picks_the_device_called_so_in_the_room() -> None:
+    """In a room with a lamp and a ceiling light, "the lamp" is the lamp; "the light" is still asked about."""
+    entities = [
+        EntityName("lounge_lamp", ("Living Room Lamp",), "light", "living_room"),
+        EntityName("lounge_ceiling", ("Living Room Ceiling Light",), "light", "living_room"),
+    ]
+    recognizer = TemplateRecognizer(merge(load_builtin("en")), [], AREAS)  # "lamp" is only a type word
+    assert resolve(recognizer, "switch the lamp on", "living_room", entities=entities).ids == ("lounge_lamp",)
+    assert resolve(recognizer, "turn on the light", "living_room", entities=entities).problem == "ambiguous"
 
 
 def test_plural_type_means_all_of_them_in_the_room(recognizer: TemplateRecognizer) -> None:
