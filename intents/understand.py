@@ -45,6 +45,7 @@ ASR_FIXES: dict[tuple[str, str], tuple[str, str]] = {
 # parses with the templates, so a real "read" or "clothes" elsewhere changes nothing.
 HOMOPHONES: dict[str, str] = {
     "clothes": "close",
+    "paused": "pause",
     "closed": "close",
     "paws": "pause",
     "pores": "pause",

@@ -83,7 +83,7 @@ def reply(events: list[dict[str, Any]]) -> str:
         ("trun on the bedrom light", "classifier", [("turn_on", "bedroom_light")]),
         ("paws the tv", "fuzzy", [("media_pause", "tv")]),
         ("get the bedroom to 21 degrees", "classifier", [("set_temperature", "bedroom_thermostat")]),
-        ("I would love the kitchen light on", "classifier", [("turn_on", "kitchen_light")]),
+        ("could you get the kitchen light to come on", "classifier", [("turn_on", "kitchen_light")]),
     ],
 )
 async def test_each_layer_answers_with_its_source(
