@@ -290,14 +290,13 @@ class FollowUps:
         return match if intent is None else replace(match, intent=intent)
 
     def _inherit_area(self, match: IntentMatch, earlier: Sequence[IntentMatch]) -> IntentMatch:
-        """ "Set the bedroom light to 10 percent and close the shutters": the shutters of that room."""
-        if (
-            not earlier
-            or "domain" not in match.slots
-            or {"area", "name", "devices", "all"} & match.slots.keys()
-        ):
+        """ "Set the bedroom light to 10 percent and close the shutters": the shutters of that room. "Turn
+        off the living room lamp and ceiling light": of several ceiling lights, the living room's."""
+        if not earlier or {"area", "devices", "all"} & match.slots.keys():
             return match
-        if not match.slots["domain"].text:
+        shared_name = "name" in match.slots and len(match.slots["name"].value) > 1
+        said_type = "domain" in match.slots and bool(match.slots["domain"].text) and "name" not in match.slots
+        if not (shared_name or said_type):
             return match
         previous = earlier[-1].slots
         area = previous["area"].value if "area" in previous else None
@@ -309,6 +308,12 @@ class FollowUps:
         area = area or self._area_of(ids)
         if area is None:
             return match
+        if shared_name:
+            name = match.slots["name"]
+            there = tuple(i for i in name.value if self.index.area_of(i) == area)
+            if len(there) != 1 or there[0] in ids:
+                return match  # none or several there, or the device just named: the usual question
+            return replace(match, slots={**match.slots, "name": SlotValue(there, name.text)})
         return replace(match, slots={**match.slots, "area": SlotValue(area, "")})
 
     def _same_target(self, match: IntentMatch, earlier: Sequence[IntentMatch]) -> IntentMatch | None:

@@ -272,3 +272,19 @@ def test_homophones_of_questions_and_to(understander: Understander, text: str, e
 def test_a_number_two_stays_a_number(understander: Understander) -> None:
     (timer,) = understander.understand("set a timer for two minutes").matches
     assert timer.slots["duration"].value == 120
+
+
+def test_a_shared_name_takes_the_room_of_the_device_named_before(understander: Understander) -> None:
+    """Of the ceiling lights (the kitchen's is called one too), the living room's: that room was named."""
+    assert commands(understander, "turn off the living room lamp and ceiling light") == [
+        ("turn_off", ("living_lamp",), None),
+        ("turn_off", ("living_ceiling",), None),
+    ]
+
+
+def test_a_shared_name_that_would_repeat_the_device_named_before_is_asked_about(
+    understander: Understander,
+) -> None:
+    found = commands(understander, "turn on the kitchen light and the ceiling light")
+    assert found[0] == ("turn_on", ("kitchen_light",), None)
+    assert found[1][1] == "ambiguous"
