@@ -48,6 +48,18 @@ def initial_state(device_type: DeviceType) -> dict[str, Any]:
     return copy.deepcopy(_DEFAULTS[device_type])
 
 
+# Sensors named for motion or presence report occupancy, as zigbee2mqtt's motion sensors do, not a climate.
+_OCCUPANCY_WORDS = frozenset({"motion", "occupancy", "presence", "pir"})
+
+
+def initial_state_of(spec: DeviceSpec) -> dict[str, Any]:
+    """The first state of one simulated device: its type's, or occupancy for a motion sensor."""
+    words = {w for name in (spec.name, *spec.aliases) for w in name.lower().split()}
+    if spec.type is DeviceType.SENSOR and words & _OCCUPANCY_WORDS:
+        return {"occupancy": False}
+    return initial_state(spec.type)
+
+
 def _dumps(obj: object) -> str:
     return json.dumps(obj, separators=(",", ":"))
 
@@ -325,7 +337,7 @@ class DeviceSimulator:
     ) -> None:
         self.config, self.mqtt = config, mqtt
         self.delay, self.unresponsive, self.drift_interval = delay, unresponsive, drift_interval
-        self.states = {spec.id: initial_state(spec.type) for spec in config.devices}
+        self.states = {spec.id: initial_state_of(spec) for spec in config.devices}
         self.commands: list[tuple[str, str, bytes]] = []  # (device id, topic, payload) of every command seen
         self._unsubscribe: list[Callable[[], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -418,7 +430,7 @@ class DeviceSimulator:
                     self._publish_now(state_messages(spec, self.states[spec.id], initial=True))
 
     def _drift_one(self, device_type: DeviceType, state: dict[str, Any]) -> bool:
-        if device_type is DeviceType.SENSOR:
+        if device_type is DeviceType.SENSOR and "temperature" in state:
             state["temperature"] = round(state["temperature"] + self._random.uniform(-0.2, 0.2), 1)
             state["humidity"] = min(80, max(20, state["humidity"] + self._random.choice((-1, 0, 1))))
             return True

@@ -742,6 +742,7 @@ function summary(type, state) {
   } else if (type === "lock") {
     parts.push(String(state.state).startsWith("LOCK") ? "locked" : state.state ? "unlocked" : "—");
   } else if (type === "sensor") {
+    if (state.occupancy !== undefined) parts.push(state.occupancy ? "motion" : "no motion");
     if (state.temperature !== undefined) parts.push(`${state.temperature} °C`);
     if (state.humidity !== undefined) parts.push(`${state.humidity}% humidity`);
   } else {

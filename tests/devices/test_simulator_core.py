@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from devices.config import DevicesConfig
-from devices.model import Action, DeviceSpec, DeviceType, Publish
+from devices.model import Action, DeviceSpec, DeviceType, Protocol, Publish
 from devices.protocols import confirms, decode, encode
-from devices.simulator import apply_change, handle_command, initial_state, state_messages
+from devices.simulator import apply_change, handle_command, initial_state, initial_state_of, state_messages
 from tests.devices.test_protocols import SPECS, cmd
 
 A = Action
@@ -128,3 +128,16 @@ def test_invalid_changes_are_ignored() -> None:
     assert handle_command(spec, state, "tz2m/kitchen_light/set", b"{not json") == []
     assert handle_command(spec, state, "tz2m/kitchen_light/set", b'{"brightness": 999}') == []
     assert handle_command(SPECS["porch_light"], {"state": "OFF"}, "t/porch/command", b"MAYBE") == []
+
+
+def test_a_motion_sensor_reports_occupancy_not_a_climate() -> None:
+    motion = DeviceSpec(
+        id="hall_motion", name="hallway motion sensor", type=DeviceType.SENSOR, area="hall",
+        protocol=Protocol.ZIGBEE2MQTT, topic="zigbee2mqtt/hall_motion",
+    )  # fmt: skip
+    assert initial_state_of(motion) == {"occupancy": False}
+    thermometer = DeviceSpec(
+        id="office_sensor", name="office sensor", type=DeviceType.SENSOR, area="office",
+        protocol=Protocol.ZIGBEE2MQTT, topic="zigbee2mqtt/office_sensor",
+    )  # fmt: skip
+    assert initial_state_of(thermometer) == initial_state(DeviceType.SENSOR)
