@@ -79,6 +79,11 @@ class CommandSplitter:
         segments = _segments(tokens, boundaries)
         if not 2 <= len(segments) <= MAX_SEGMENTS:
             return None
+        # A value said once at the end is every target's ("dim the kitchen light and the hallway light to
+        # 20 percent"), not only the last one's, the first being merely dimmed.
+        shared = _share_value(segments, strict or parse)
+        if shared is not None:
+            return shared
         cache: dict[tuple[int, int], IntentMatch | None] = {}
         # Fewest parts first: words like "and" inside a device name keep their part whole.
         for cuts in _partitions(len(segments)):
@@ -199,6 +204,47 @@ def _segments(tokens: list[str], boundaries: Sequence[int]) -> list[list[str]]:
 
 TARGET_SLOTS = ("name", "area", "domain", "all")
 VALUE_SLOTS = ("brightness", "temperature", "color", "speed", "position", "volume")
+
+
+def _share_value(segments: list[list[str]], parse: Parser) -> tuple[IntentMatch, ...] | None:
+    """ "Set the reading lamp and the bedroom light to 50 percent": the value said once at the end goes with
+    every target, and the verb said once at the start too. Only when every part then parses exactly, as
+    the same intent with the same value; None otherwise."""
+    first, last = segments[0], segments[-1]
+    for verb_words in (1, 2):
+        verb = first[:verb_words]
+        ending = parse([*verb, *last])
+        tail = _after_target([*verb, *last], ending)
+        if ending is None or tail is None:
+            continue
+        value = {k: ending.slots[k].value for k in VALUE_SLOTS if k in ending.slots}
+        parts = [
+            parse([*(segment if i == 0 else [*verb, *segment]), *tail])
+            for i, segment in enumerate(segments[:-1])
+        ]
+        if all(
+            part is not None
+            and part.intent == ending.intent
+            and {k: part.slots[k].value for k in VALUE_SLOTS if k in part.slots} == value
+            for part in parts
+        ):
+            return (*(part for part in parts if part is not None), ending)
+    return None
+
+
+def _after_target(tokens: list[str], match: IntentMatch | None) -> list[str] | None:
+    """The words after the target of a part that sets a value ("to 50 percent"); None when there are none."""
+    if match is None or not any(k in match.slots for k in VALUE_SLOTS):
+        return None
+    ends = [
+        found + len(match.slots[k].text.split())
+        for k in TARGET_SLOTS
+        if k in match.slots and (found := _find(tokens, match.slots[k].text)) is not None
+    ]
+    if not ends:
+        return None
+    tail = tokens[max(ends) :]
+    return tail or None
 
 
 def _frame(match: IntentMatch) -> tuple[list[str], list[str]] | None:

@@ -288,3 +288,30 @@ def test_a_shared_name_that_would_repeat_the_device_named_before_is_asked_about(
     found = commands(understander, "turn on the kitchen light and the ceiling light")
     assert found[0] == ("turn_on", ("kitchen_light",), None)
     assert found[1][1] == "ambiguous"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "set the living room lamp and the bedroom light to 50 percent",
+            [("set_brightness", ("living_lamp",), 50), ("set_brightness", ("bedroom_light",), 50)],
+        ),
+        (  # the first is set to 20 percent too, not merely dimmed a step
+            "dim the kitchen light and the living room lamp to 20 percent",
+            [("set_brightness", ("kitchen_light",), 20), ("set_brightness", ("living_lamp",), 20)],
+        ),
+        (
+            "set the kitchen light and the bedroom light to blue",
+            [("set_color", ("kitchen_light",), "blue"), ("set_color", ("bedroom_light",), "blue")],
+        ),
+        (  # each its own value: nothing shared
+            "set the kitchen light to 50 percent and the bedroom light to 20 percent",
+            [("set_brightness", ("kitchen_light",), 50), ("set_brightness", ("bedroom_light",), 20)],
+        ),
+    ],
+)
+def test_a_value_said_once_at_the_end_goes_with_every_target(
+    understander: Understander, text: str, expected: list[Any]
+) -> None:
+    assert commands(understander, text) == expected
