@@ -161,12 +161,19 @@ def _serve(args: argparse.Namespace) -> int:
 
     def ready(hub: Hub) -> None:
         scheme = "wss" if config.hub.tls else "ws"
+        page = "https" if config.hub.tls else "http"
         host = config.hub.listen.rsplit(":", 1)[0]
         base = f"{host}:{hub.port}"
         mqtt_host, mqtt_port = hub.broker_address
-        print(
-            f"Hearth is listening on {scheme}://{base}/ws  (page: {'https' if config.hub.tls else 'http'}://{base}/)"
-        )
+        print(f"Hearth is listening on {scheme}://{base}/ws  (page: {page}://{base}/)")
+        if config.hub.host in ("0.0.0.0", "::"):
+            # Every interface: say where phones and satellites on the LAN find it, not 0.0.0.0.
+            from .certs import local_ipv4_addresses
+
+            for address in local_ipv4_addresses():
+                print(f"  on the LAN: {page}://{address}:{hub.port}/")
+            if config.hub.tls:
+                print(f"  the CA for phones to trust: {page}://<this host>:{hub.port}/ca.pem")
         print(
             f"MQTT broker: mqtt://{mqtt_host}:{mqtt_port}{' (managed)' if config.mqtt.managed else ''}"
             f"{'; device simulator running' if args.simulate else ''}"
