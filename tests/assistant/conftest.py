@@ -146,9 +146,13 @@ class Client:
     async def run(self, text: str, run_id: str = "r1") -> list[dict[str, Any]]:
         """Send a text run and return its events up to and including run-end."""
         await self.send(type="run", id=run_id, text=text)
+        return await self.until_end(run_id)
+
+    async def until_end(self, run_id: str, wait: float = 5.0) -> list[dict[str, Any]]:
+        """The events of a run already sent, up to and including its run-end."""
         events = []
         while True:
-            event = await self.next_event()
+            event = await self.next_event(wait)
             events.append(event)
             if event["type"] == "run-end" and event.get("id") == run_id:
                 return events
@@ -177,12 +181,7 @@ class Client:
                 await asyncio.sleep(pace)
         if end:
             await self.send(type="audio-end", id=run_id)
-        events = []
-        while True:
-            event = await self.next_event(wait)
-            events.append(event)
-            if event["type"] == "run-end" and event.get("id") == run_id:
-                return events
+        return await self.until_end(run_id, wait)
 
 
 async def open_client(url: str, token: str, **hello: Any) -> Client:

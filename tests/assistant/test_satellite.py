@@ -14,6 +14,7 @@ import wave
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -444,14 +445,19 @@ class RawOutputStream:
 """
 
 
+def stand_in_sounddevice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str) -> Any:
+    """Import `source` as the sounddevice module, as the satellite's audio code loads it."""
+    (tmp_path / "sounddevice.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
+    return load_sounddevice()
+
+
 async def test_microphone_and_speaker_through_sounddevice(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mosquitto: tuple[str, int], recorder: Recorder
 ) -> None:
     require_speech_tools()
-    (tmp_path / "sounddevice.py").write_text(FAKE_SOUNDDEVICE)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
-    fake = load_sounddevice()
+    fake = stand_in_sounddevice(tmp_path, monkeypatch, FAKE_SOUNDDEVICE)
     config = make_home(tmp_path, mosquitto)
     hearth = config / "hearth.yaml"
     hearth.write_text(hearth.read_text().replace("confirm_timeout: 0.6", "confirm_timeout: 0.2"))
@@ -483,10 +489,7 @@ async def test_continuous_mode_listens_again_after_the_reply_played(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mosquitto: tuple[str, int], recorder: Recorder
 ) -> None:
     require_speech_tools()
-    (tmp_path / "sounddevice.py").write_text(FAKE_SOUNDDEVICE)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
-    fake = load_sounddevice()
+    fake = stand_in_sounddevice(tmp_path, monkeypatch, FAKE_SOUNDDEVICE)
     hub = await start_hub(make_home(tmp_path, mosquitto))
     options = SatelliteOptions(url=f"ws://127.0.0.1:{hub.port}/ws", mode=Mode.CONTINUOUS, out=io.StringIO())
     core = SatelliteCore(Identity(KITCHEN_TOKEN, "test-pi", "kitchen"))
@@ -556,11 +559,8 @@ def test_options_that_do_not_fit_are_refused(
 
 def test_missing_portaudio_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # What importing sounddevice does on a machine without libportaudio2.
-    (tmp_path / "sounddevice.py").write_text("raise OSError('PortAudio library not found')\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
     with pytest.raises(AudioDeviceError, match=r"apt install libportaudio2"):
-        load_sounddevice()
+        stand_in_sounddevice(tmp_path, monkeypatch, "raise OSError('PortAudio library not found')\n")
 
 
 def test_the_satellite_module_imports_without_portaudio() -> None:

@@ -110,7 +110,7 @@ async def test_an_image_rides_as_a_data_url(home: LlmHome) -> None:
     client = await open_client(home.url, KITCHEN_TOKEN)
     image = base64.b64encode(PNG).decode()
     await client.send(type="run", id="i1", text="what's in this picture", image=image)
-    events = await _until_end(client, "i1")
+    events = await client.until_end("i1")
     assert events[-1]["reason"] == "image" and events[-1]["ok"] is True
     content = home.server.requests[0].body["messages"][-1]["content"]
     assert content == [
@@ -123,7 +123,7 @@ async def test_an_image_rides_as_a_data_url(home: LlmHome) -> None:
 async def test_a_bad_image_is_refused_before_the_model(home: LlmHome, image: str) -> None:
     client = await open_client(home.url, KITCHEN_TOKEN)
     await client.send(type="run", id="i2", text="what's in this picture", image=image)
-    events = await _until_end(client, "i2")
+    events = await client.until_end("i2")
     assert of_type(events, "error")[0]["code"] == "bad-image"
     assert of_type(events, "reply")[-1]["text"] == "Sorry, I couldn't read that picture"
     assert events[-1]["code"] == "bad-image" and home.server.requests == []
@@ -205,7 +205,7 @@ async def test_cancel_stops_the_request(home: LlmHome) -> None:
             break
         await asyncio.sleep(0.01)
     await client.send(type="cancel", id="c1")
-    events = await _until_end(client, "c1")
+    events = await client.until_end("c1")
     assert events[-1]["code"] == "cancelled"
     for _ in range(200):
         if home.server.disconnects:
@@ -222,15 +222,6 @@ async def test_the_key_is_never_logged(home: LlmHome, caplog: pytest.LogCaptureF
     await client.run("and now something else", "r2")
     assert caplog.records and API_KEY not in caplog.text
     assert API_KEY not in repr(home.hub.llm) and API_KEY not in repr(home.config)
-
-
-async def _until_end(client: Any, run_id: str) -> list[dict[str, Any]]:
-    events = []
-    while True:
-        event = await client.next_event()
-        events.append(event)
-        if event["type"] == "run-end" and event.get("id") == run_id:
-            return events
 
 
 async def test_each_sentence_is_spoken_as_it_arrives(home: LlmHome) -> None:

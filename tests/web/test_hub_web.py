@@ -43,12 +43,7 @@ def fetch(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
 async def run_with(client: Client, run_id: str, action: dict[str, Any]) -> list[dict[str, Any]]:
     """Send a run with a direct action and return its events up to and including run-end."""
     await client.send(type="run", id=run_id, action=action)
-    events = []
-    while True:
-        event = await client.next_event()
-        events.append(event)
-        if event["type"] == "run-end" and event.get("id") == run_id:
-            return events
+    return await client.until_end(run_id)
 
 
 async def test_page_files_are_served_with_types_and_a_strict_policy(home: RunningHome) -> None:
