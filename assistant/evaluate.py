@@ -193,7 +193,11 @@ def grade(expect: Any, understanding: Understanding, targets: list[Targets]) -> 
     )
     got = _describe(understanding, targets)
     if expect == "none":
-        silent = not understanding.matches or asked or all(t.problem == "no-device" for t in targets)
+        silent = (
+            not understanding.matches
+            or asked
+            or all(t.problem in ("no-device", "unsupported") for t in targets)
+        )
         return ("exact" if silent else "wrong"), got
     acted = [(m, t) for m, t in zip(understanding.matches, targets, strict=True) if t.problem is None]
     if expect == "ask":

@@ -66,6 +66,7 @@ TARGET_CODES: Mapping[str, str] = {
     "no-device": "device-unknown",
     "ambiguous": "ambiguous",
     "need-area": "need-area",
+    "unsupported": "action-unsupported",
 }
 
 
@@ -181,7 +182,8 @@ def _spoken(value: Any, text: str) -> Any:
 def _target_problem(targets: Targets | None, registry: Registry, data: IntentData) -> Plan:
     problem = targets.problem if targets is not None and targets.problem else "no-device"
     candidates = [registry.device(c).name for c in targets.candidates] if targets else []
-    values = {"what": targets.what if targets else "that", "candidates": join_names(candidates, "or")}
+    what = targets.what if targets else "that"
+    values = {"what": what, "target": what, "candidates": join_names(candidates, "or")}
     reply = render(response_template(data, "_errors", problem), values)
     question = problem if problem in QUESTION_CODES else None
     offered = targets.candidates if targets is not None else ()

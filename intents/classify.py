@@ -111,6 +111,10 @@ PERCENT_WORDS: Mapping[str, int] = {
 MUST_SAY = frozenset({"turn_on", "turn_off"})
 # Intents whose object may be content rather than a device ("play some jazz"): every word must be known.
 CONTENT_INTENTS = frozenset({"media_play"})
+# Which way to change a setting must come from words Hearth knows: "make it cozy in here" is no "cooler".
+DIRECTED_INTENTS = frozenset(
+    {"brightness_up", "brightness_down", "temperature_up", "temperature_down", "volume_up", "volume_down"}
+)
 NUMBER_SLOTS: Mapping[str, str] = {
     "set_brightness": "brightness",
     "set_position": "position",
@@ -163,6 +167,8 @@ VERB_TYPE_WORDS = frozenset({"switch", "lock", "plug", "light", "fan", "heat"})
 PARTICLES_AFTER = frozenset({"on", "off", "up", "down", "in", "out"})
 # Security devices take no guesses: every word said must be accounted for.
 SENSITIVE = frozenset({"lock", "unlock"})
+# Act on whatever was done last: only their own sentences may say them ("we're back" is no "go back").
+TEMPLATE_ONLY = frozenset({"repeat", "undo", "more", "less", "followup_value"})
 NEGATIONS = frozenset({"don't", "dont", "never", "doesn't", "shouldn't", "won't", "not"})
 DETERMINERS = frozenset(
     {"the", "my", "our", "a", "an", "all", "it", "them", "this", "that", "<name>", "<area>"}
@@ -256,8 +262,12 @@ class ClassifierLayer:
         if chosen is None:
             return Understanding()
         asked, probability = chosen
-        if asked in CONTENT_INTENTS and self._unknown_words(linked):
-            return Understanding()  # "play some jazz": what to play cannot be honoured, so play nothing
+        if asked in TEMPLATE_ONLY:
+            return Understanding()
+        if (asked in CONTENT_INTENTS or asked in DIRECTED_INTENTS) and self._unknown_words(linked):
+            # "play some jazz": what to play cannot be honoured, so play nothing; "make it cozy": which
+            # way is a guess.
+            return Understanding()
         if asked in SENSITIVE and not _all_words_explained(asked, abstract):
             return Understanding()
         intent = _question_or_order(asked, tokens)
@@ -394,6 +404,8 @@ class ClassifierLayer:
             and "area" not in slots
         ):
             slots["plural"] = SlotValue(True, "")
+        if "name" in slots and "domain" in slots and slots["domain"].value not in self._name_types(slots):
+            return None  # "the living room lights and the tv": two targets; only the splitter may take those
         if {"all", "every", "everything"} & set(abstract):
             slots["all"] = SlotValue(True, "")
         if numbers and intent not in NUMBER_SLOTS and intent != "start_timer":
@@ -401,6 +413,9 @@ class ClassifierLayer:
         if not self._value_slots(intent, abstract, numbers, slots):
             return None
         return slots if self._has_target(intent, slots, abstract, area_domain) else None
+
+    def _name_types(self, slots: dict[str, SlotValue]) -> set[str | None]:
+        return {self.index.type_of(i) for i in slots["name"].value}
 
     def _value_slots(
         self, intent: str, abstract: list[str], numbers: list[Any], slots: dict[str, SlotValue]

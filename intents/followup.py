@@ -56,8 +56,20 @@ DEVICELESS = frozenset(
         "timer_status",
         "repeat",
         "undo",
+        "more",
+        "less",
+        "followup_value",
     }
 )
+# What a bare value sets on each type of device ("just 80 percent" said after a lamp, blinds, a speaker).
+VALUE_BY_TYPE: Mapping[str, tuple[str, str]] = {
+    "light": ("set_brightness", "brightness"),
+    "cover": ("set_position", "position"),
+    "media_player": ("set_volume", "volume"),
+    "climate": ("set_temperature", "temperature"),
+}
+VALUE_INTENTS: Mapping[str, str] = dict(VALUE_BY_TYPE.values())
+TEMPERATURE_RANGE = (5.0, 35.0)  # a setpoint outside it was not meant ("put it at 80" is no temperature)
 PRONOUNS = frozenset({"it", "them", "that", "those", "this", "these", "they"})
 # Words that may follow a pronoun standing for devices ("turn that off"); a noun there ("this song") means
 # the pronoun is an article of something else.
@@ -176,6 +188,10 @@ class FollowUps:
             return [] if last is None else self._undo(last, match)
         if match.intent in ("followup_area", "followup_name"):
             return self._follow(match, history, client_area)
+        if match.intent in ("more", "less"):
+            return self._step(match, history)
+        if match.intent == "followup_value":
+            return self._value(match, history)
         timer_talk = history and history[-1].intent in ("start_timer", "timer_status")
         if match.intent == "nevermind" and timer_talk and self._pronoun(match):
             # "cancel it" right after setting a timer cancels that timer.
@@ -206,6 +222,7 @@ class FollowUps:
         if history and not _devices(history[-1]) and history[-1].slots.get("domain"):
             kinds = {str(history[-1].slots["domain"])}  # an earlier part named only a type: "the next song"
         match = self._by_device_type(match, kinds)
+        match = _value_for_type(match, kinds) or match
         allowed = self.types(match.intent)
         if "both" in tokenize(match.text):
             return self._both(match, history, allowed)
@@ -271,6 +288,64 @@ class FollowUps:
             if domain is not None and base["intent"] not in ("get_temperature", "get_humidity"):
                 slots.update(domain=SlotValue(domain, ""), plural=SlotValue(True, ""))
         return [replace(match, intent=str(base["intent"]), slots=slots, source="context")]
+
+    def _step(self, match: IntentMatch, history: Sequence[Turn]) -> list[IntentMatch] | None:
+        """ "A bit more" / "a little less": one more relative step the way the last change went, or one
+        back. After a setting, the way is from the state before it; after anything else it is unclear."""
+        last = _last_acting(history)
+        if last is None or not last.commands:
+            return None
+        command = last.commands[-1]
+        devices = list(command.get("devices", ()))
+        kinds = {self.index.type_of(i) for i in devices}
+        if not devices or len(kinds) != 1:
+            return None
+        kind = kinds.pop() or ""
+        up, down = _UP.get(kind), _DOWN.get(kind)
+        if up is None or down is None:
+            return None
+        intent = str(command["intent"])
+        if intent == up:
+            went_up = True
+        elif intent == down:
+            went_up = False
+        elif VALUE_BY_TYPE.get(kind, ("", ""))[0] == intent:
+            went = self._direction(last, command, devices, VALUE_BY_TYPE[kind][1])
+            if went is None:
+                return None
+            went_up = went
+        else:
+            return None  # "more" after turning the lamp on: more of what?
+        chosen = up if went_up == (match.intent == "more") else down
+        return [_explicit(IntentMatch(chosen, {}, match.text, match.confidence, "context"), devices, "that")]
+
+    @staticmethod
+    def _direction(turn: Turn, command: Mapping[str, Any], devices: Sequence[str], slot: str) -> bool | None:
+        """Whether a setting raised the value (True), lowered it (False), or that is unknown (None)."""
+        new = command.get("slots", {}).get(slot)
+        before = _restore_state(turn.before.get(devices[0], {}))
+        if not isinstance(new, int | float) or before is None or before[1] != slot:
+            return None
+        old = before[2]
+        if not isinstance(old, int | float) or old == new:
+            return None
+        return bool(new > old)
+
+    def _value(self, match: IntentMatch, history: Sequence[Turn]) -> list[IntentMatch] | Ambiguous | None:
+        """ "Just 80 percent", "put it at halfway": the value for the devices just talked about."""
+        latest = next((_devices(t) for t in reversed(history) if _devices(t)), [])
+        kinds = {self.index.type_of(i) for i in latest}
+        if not latest or len(kinds) != 1:
+            return None
+        if len(latest) > 1 and _singular(match):
+            return Ambiguous(tuple(dict.fromkeys(latest)))
+        value = match.slots.get("value")
+        concrete = _value_for_type(
+            replace(match, intent="set_brightness", slots={"brightness": value}) if value else match, kinds
+        )
+        if concrete is None or concrete.intent == "followup_value":
+            return None
+        return [_explicit(concrete, latest, "that")]
 
     def _kind_in(self, match: IntentMatch, area: str | None) -> tuple[str, ...]:
         """The devices a type-only match ("the light") could mean in one room (none without a room)."""
@@ -438,6 +513,34 @@ def _share_query_area(matches: Sequence[IntentMatch]) -> list[IntentMatch]:
         ):
             out[i] = replace(match, slots={**match.slots, "area": after.slots["area"]})
     return out
+
+
+def _value_for_type(match: IntentMatch, kinds: set[str | None]) -> IntentMatch | None:
+    """A value set on a pronoun, as the device's type takes it: "set it to 80" is a brightness for a lamp
+    and a volume for a speaker. None when the type takes no such value or the unit said is not its own."""
+    if match.intent not in VALUE_INTENTS or len(kinds) != 1 or {"name", "domain"} & match.slots.keys():
+        return None  # a type or device said ("set the heating to 21") decides for itself
+    kind = next(iter(kinds)) or ""
+    if kind not in VALUE_BY_TYPE:
+        return None
+    intent, slot = VALUE_BY_TYPE[kind]
+    said = match.slots.get(VALUE_INTENTS[match.intent])
+    if said is None or not isinstance(said.value, int | float):
+        return None
+    words = set(tokenize(match.text))
+    if ("degrees" in words) != (kind == "climate") and {"degrees", "percent"} & words:
+        return None  # "put it at 50 percent" said after a thermostat: not a temperature
+    value = said.value
+    low, high = TEMPERATURE_RANGE if kind == "climate" else (0, 100)
+    if not low <= value <= high:
+        return None
+    if kind != "climate":
+        value = round(value)
+    if intent == match.intent:
+        return match
+    slots = {k: v for k, v in match.slots.items() if k != VALUE_INTENTS[match.intent]}
+    slots[slot] = SlotValue(value, said.text)
+    return replace(match, intent=intent, slots=slots)
 
 
 def _singular(match: IntentMatch) -> bool:

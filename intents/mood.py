@@ -6,9 +6,11 @@ make, so these rules only ever take actions away; answering a reading ("is the d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from .normalize import LEADING_PHRASES
+from .normalize import LEADING_PHRASES, strip_trailing_phrases
+from .numbers import NUMBER_WORDS
 
 # Intents that change nothing: answering them is harmless even when the words were not a question.
 HARMLESS = frozenset(
@@ -204,6 +206,91 @@ ORDER_VERBS = CAUSATIVES | frozenset(
 QUESTION_OPENERS = frozenset({"what's", "where's", "how's", "who's", "that's", "there's", "here's", "let's"})
 
 
+# Saying when: Hearth cannot schedule, so "turn on the coffee maker every morning" must not turn it on
+# now, nor "turn the fan on for an hour" leave it on (the words that would turn it off are not understood).
+WHEN_WORDS = frozenset(
+    {
+        "tomorrow",
+        "tonight",
+        "later",
+        "daily",
+        "nightly",
+        "weekly",
+        "everyday",
+        "midnight",
+        "noon",
+        "midday",
+        "o'clock",
+        "pm",
+        "p.m.",
+        "a.m.",
+        "weekdays",
+        "weekends",
+        "sunrise",
+        "sunset",
+        "dawn",
+        "dusk",
+        "bedtime",
+        "mondays",
+        "tuesdays",
+        "wednesdays",
+        "thursdays",
+        "fridays",
+        "saturdays",
+        "sundays",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    }
+)
+# Parts of the day: a time only after a word that places them ("in the morning", "this evening", "every
+# night"); alone they greet ("good morning") or name an automation ("good night").
+DAY_PARTS = frozenset(
+    {"morning", "mornings", "afternoon", "afternoons", "evening", "evenings", "night", "nights"}
+)
+DAY_PART_PLACERS = frozenset({"this", "every", "tomorrow", "at", "each", "in", "by"})
+# Spans of time: "in ten minutes", "for an hour", "every five minutes".
+TIME_UNITS = frozenset(
+    {"second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs"}
+)
+# Units "every" is followed by in a repeat ("every day"); "every light" is a quantifier, not a time.
+REPEAT_UNITS = TIME_UNITS | DAY_PARTS | {"day", "days", "week", "weekday", "weekend", "time"}
+# A span of time in a sentence about a timer is its length ("set a timer for ten minutes and ...").
+TIMER_WORDS = frozenset({"timer", "timers", "countdown"})
+TIMER_INTENTS = frozenset({"start_timer", "cancel_timer", "timer_status"})
+_CLOCK = re.compile(r"\d{1,2}(:\d\d)?(am|pm)")
+
+
+def says_when(words: Sequence[str]) -> bool:
+    """Whether the words put the order at another time or for a while: "every morning", "at 7 pm",
+    "tomorrow", "in ten minutes", "for an hour", "at half past six". Timers are the exception (their
+    duration is what they are about): callers leave them out."""
+    for i, word in enumerate(words):
+        before = words[i - 1] if i else ""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if word in WHEN_WORDS or _CLOCK.fullmatch(word):
+            return True
+        if word in DAY_PARTS and (
+            before in DAY_PART_PLACERS or (before == "the" and words[i - 2 : i - 1] == ["in"])
+        ):
+            return True
+        if word == "every" and (after in REPEAT_UNITS or after.isdigit() or after in NUMBER_WORDS):
+            return True
+        if word == "past" and before in ("half", "quarter"):
+            return True
+        if (
+            word in TIME_UNITS
+            and not TIMER_WORDS & set(words)
+            and any(w in ("in", "for", "within", "after") for w in words[max(0, i - 4) : i])
+        ):
+            return True
+    return False
+
+
 def opening_stripped(tokens: Sequence[str]) -> list[str]:
     """The tokens without wake words and courtesy openers ("hey hearth, can you …"); wishes stay."""
     out = list(tokens)
@@ -217,22 +304,84 @@ def opening_stripped(tokens: Sequence[str]) -> list[str]:
     return out
 
 
-def not_an_order(tokens: Sequence[str]) -> str | None:
+def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
     """Why the words, wherever said in the utterance, cannot be an order; None when they may be one.
 
-    `tokens` should keep wishes ("I'd like the blinds closed"): they tell a wish from a report.
+    `tokens` should keep wishes ("I'd like the blinds closed"): they tell a wish from a report. `timed`
+    False skips the check for a time said (the order is a timer's, whose time is its point).
     """
-    words = opening_stripped(tokens)
+    words = strip_trailing_phrases(opening_stripped(tokens))
     if NOT_ORDERS & set(words):
         return "question"
     if ADVICE_WORDS & set(words) or any(_contains(words, p) for p in ADVICE_PHRASES):
         return "advice"
     if narrated(words):
         return "narration"
+    if timed and says_when(words):
+        return "schedule"
     return None
 
 
+# Command verbs as "-ing" forms: after a subject or "keep" they tell what someone does ("the kids keep
+# switching the tv on"); after "mind" or "start" they are asked for ("would you mind switching it on").
+GERUNDS = frozenset(
+    {
+        "switching",
+        "turning",
+        "opening",
+        "closing",
+        "locking",
+        "unlocking",
+        "leaving",
+        "putting",
+        "setting",
+        "dimming",
+        "raising",
+        "lowering",
+        "flipping",
+        "shutting",
+        "powering",
+        "messing",
+        "fiddling",
+        "playing",
+    }
+)
+REQUESTED_GERUND = frozenset({"mind", "start", "stop", "try"})
+BE_FORMS = frozenset(
+    {
+        "am",
+        "is",
+        "are",
+        "was",
+        "were",
+        "i'm",
+        "we're",
+        "they're",
+        "you're",
+        "he's",
+        "she's",
+        "keep",
+        "keeps",
+        "kept",
+    }
+)
+
+
 def narrated(words: Sequence[str]) -> bool:
+    """Whether the words tell of something done or being done (see `_narrated_past`), or doing again and
+    again ("the kids keep switching the tv on")."""
+    for i, word in enumerate(words[1:], start=1):
+        before = words[i - 1]
+        if word not in GERUNDS or before in REQUESTED_GERUND:
+            continue
+        if before in ("keep", "keeps") and i == 1:
+            continue  # "keep playing": an order
+        if before in SUBJECTS or before in BE_FORMS:
+            return True
+    return _narrated_past(words)
+
+
+def _narrated_past(words: Sequence[str]) -> bool:
     """Whether a command verb is in the past after a subject: "my sister switched off the light", "have you
     turned the heating on", "the tv was switched off". A past verb first ("closed the blinds", a slip of
     the recogniser) and a wished-for state ("have the lights turned off") are not narration."""

@@ -31,6 +31,10 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("no", "wait"),
     ("wait",),
     ("actually",),
+    ("now",),
+    ("yeah",),
+    ("right",),
+    ("cool",),
     ("ok",),
     ("okay",),
     ("alright",),
@@ -53,6 +57,27 @@ WISHES: tuple[tuple[str, ...], ...] = (
     ("we'd", "like"),
 )
 _OBJECTS = [["the"], ["my"], ["our"], ["all"]]
+# A request asked as "would you mind switching on ...": the verb's plain form.
+GERUND_BASES = {
+    "switching": "switch",
+    "turning": "turn",
+    "opening": "open",
+    "closing": "close",
+    "locking": "lock",
+    "unlocking": "unlock",
+    "putting": "put",
+    "setting": "set",
+    "dimming": "dim",
+    "raising": "raise",
+    "lowering": "lower",
+    "pausing": "pause",
+    "playing": "play",
+    "making": "make",
+    "starting": "start",
+    "stopping": "stop",
+    "cancelling": "cancel",
+    "canceling": "cancel",
+}
 
 # Phrases dropped only at the very end of an utterance.
 TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
@@ -64,6 +89,19 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("for", "me"),
     ("then",),
     ("for", "the", "night"),
+    # tag requests after the order: "stick the kettle on, would you"
+    ("would", "you"),
+    ("will", "you"),
+    ("could", "you"),
+    ("can", "you"),
+    ("won't", "you"),
+    ("if", "you", "can"),
+    ("if", "you", "could"),
+    ("if", "you", "would"),
+    ("if", "you", "don't", "mind"),
+    ("when", "you", "can"),
+    ("when", "you", "get", "a", "chance"),
+    ("cheers",),
 )
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
@@ -100,8 +138,23 @@ def _symbols(text: str) -> str:
     return text
 
 
-_LEADING_FIRST = frozenset(phrase[0] for phrase in (*LEADING_PHRASES, *WISHES))
-_TRAILING_LAST = frozenset(phrase[-1] for phrase in TRAILING_PHRASES)
+_LEADING_FIRST = frozenset({*(phrase[0] for phrase in (*LEADING_PHRASES, *WISHES)), "do", "mind"})
+_TRAILING_LAST = frozenset({*(phrase[-1] for phrase in TRAILING_PHRASES), "again"})
+
+
+# Orders to repeat: their "again" is the order itself ("do that again"), not a remark on a state.
+_REPEAT_OPENERS = frozenset({"do", "say", "repeat", "same", "one", "start", "play", "playing"})
+
+
+def strip_trailing_phrases(tokens: list[str]) -> list[str]:
+    """Drop courtesy phrases at the end ("..., would you", "... if you can", "thanks"), and the "again"
+    of "open it again" (the order is the same with or without it)."""
+    for phrase in TRAILING_PHRASES:
+        if len(tokens) > len(phrase) and tuple(tokens[-len(phrase) :]) == phrase:
+            tokens = tokens[: -len(phrase)]
+    if len(tokens) > 2 and tokens[-1] == "again" and tokens[0] not in _REPEAT_OPENERS:
+        tokens = tokens[:-1]
+    return tokens
 
 
 def strip_edge_phrases(tokens: list[str]) -> list[str]:
@@ -119,10 +172,12 @@ def strip_edge_phrases(tokens: list[str]) -> list[str]:
             if tuple(tokens[: len(phrase)]) == phrase and tokens[len(phrase) : len(phrase) + 1] in _OBJECTS:
                 tokens = tokens[len(phrase) :]
                 changed = True
-    for phrase in TRAILING_PHRASES:
-        if len(tokens) > len(phrase) and tuple(tokens[-len(phrase) :]) == phrase:
-            tokens = tokens[: -len(phrase)]
-    return tokens
+        if tokens[:3] == ["do", "you", "mind"]:
+            tokens = tokens[2:]
+        if len(tokens) > 2 and tokens[0] == "mind" and tokens[1] in GERUND_BASES:
+            tokens = [GERUND_BASES[tokens[1]], *tokens[2:]]  # "(would you) mind switching on ..."
+            changed = True
+    return strip_trailing_phrases(tokens)
 
 
 def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:

@@ -111,8 +111,12 @@ class CommandSplitter:
                 match = None if negated else (parse if end - start == 1 else strict)(words)
                 # "... and the bedroom fan": a part that names only a target takes the verb before it.
                 verbless = bool(words) and words[0] in self._target_starts
-                if verbless and (match is None or match.intent in VERBLESS) and start > 0 and not negated:
-                    match = self._borrow_verb(words, matches[-1], parse)
+                # A part the classifier guessed a verb for ("the lights in here" as "dim") borrows one too.
+                guessed = match is None or match.intent in VERBLESS or match.source == "classifier"
+                if verbless and guessed and start > 0 and not negated:
+                    borrowed = self._borrow_verb(words, matches[-1], parse)
+                    if borrowed is not None or match is None or match.intent in VERBLESS:
+                        match = borrowed
                 elif match is not None and match.intent in VERBLESS and start == 0:
                     match = None  # "the tv, turn it off": a target said first is no command of its own
                 cache[key] = match

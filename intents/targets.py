@@ -11,6 +11,7 @@ from .model import EntityName, IntentMatch, SlotValue
 NO_DEVICE = "no-device"
 AMBIGUOUS = "ambiguous"
 NEED_AREA = "need-area"
+UNSUPPORTED = "unsupported"  # named devices that cannot do what was asked ("turn on the motion sensor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +19,7 @@ class Targets:
     """The devices to act on, or the problem that stops it; `what` names the target for messages."""
 
     ids: tuple[str, ...] = ()
-    problem: str | None = None  # None, "no-device", "ambiguous" or "need-area"
+    problem: str | None = None  # None, "no-device", "ambiguous", "need-area" or "unsupported"
     candidates: tuple[str, ...] = ()  # device ids to choose from when ambiguous
     what: str = ""
 
@@ -128,6 +129,8 @@ def _by_name(
         ids = tuple(i for i in ids if index.area_of(i) == area.value)
         if not ids:
             return Targets(problem=NO_DEVICE, what=f"{what} in {_the(area)}")
+    if types is not None and not any(index.type_of(i) in types for i in ids):
+        return Targets(problem=UNSUPPORTED, what=what)
     # Narrow a shared name step by step; each step only applies when it leaves someone.
     if len(ids) > 1 and types is not None:
         ids = tuple(i for i in ids if index.type_of(i) in types) or ids

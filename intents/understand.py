@@ -22,7 +22,7 @@ from .context import Turn
 from .document import IntentData
 from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, refers
 from .model import AreaName, EntityName, IntentMatch, SlotValue
-from .mood import acts, describes_state, not_an_order
+from .mood import TIMER_INTENTS, acts, describes_state, not_an_order
 from .normalize import strip_edge_phrases, tokenize
 from .numbers import NUMBER_WORDS
 from .recognizer import TemplateRecognizer
@@ -32,7 +32,9 @@ from .targets import EntityIndex, resolve_targets
 from .vocabulary import template_words
 
 # Intents whose meaning depends on earlier turns; their results are never cached.
-CONTEXT_INTENTS = frozenset({"repeat", "undo", "followup_area", "followup_name"})
+CONTEXT_INTENTS = frozenset(
+    {"repeat", "undo", "more", "less", "followup_value", "followup_area", "followup_name"}
+)
 # Common speech-recognition slips worth fixing before anything else ("turn of the light" means off).
 ASR_FIXES: dict[tuple[str, str], tuple[str, str]] = {
     ("turn", "of"): ("turn", "off"),
@@ -165,7 +167,8 @@ class Understander:
         if not meant:
             return found
         acting = any(acts(m.intent) for m in meant)
-        if acting and not_an_order(fix_asr(tokenize(text, strip_phrases=False))) is not None:
+        timed = any(acts(m.intent) and m.intent not in TIMER_INTENTS for m in meant)
+        if acting and not_an_order(fix_asr(tokenize(text, strip_phrases=False)), timed=timed) is not None:
             return Understanding()
         if self._statement(tokens, text) and (acting or not text.rstrip().endswith("?")):
             return Understanding()  # "the hall light's on": told, not asked; nothing to do or answer
@@ -497,7 +500,11 @@ TARGET_WORDS = frozenset({"name", "area", "domain", "all", "plural", "ref", "dev
 
 def _an_order(match: IntentMatch | None, tokens: Sequence[str]) -> IntentMatch | None:
     """The match, unless it would act on words that are no order."""
-    if match is not None and acts(match.intent) and not_an_order(tokens) is not None:
+    if (
+        match is not None
+        and acts(match.intent)
+        and not_an_order(tokens, timed=match.intent not in TIMER_INTENTS) is not None
+    ):
         return None
     return match
 

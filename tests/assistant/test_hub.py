@@ -138,9 +138,11 @@ async def test_device_that_does_not_confirm(home: RunningHome, recorder: Recorde
 async def test_unsupported_action_publishes_nothing(home: RunningHome, recorder: Recorder) -> None:
     client = await open_client(home.url, PHONE_TOKEN)
     events = await client.run("lock the kitchen light")
-    [action] = of_type(events, "action")
-    assert action["ok"] is False and action["code"] == "action-unsupported"
-    assert "can't" in of_type(events, "reply")[0]["text"]
+    # Refused when planning: nothing is sent to a device that cannot do it.
+    assert not of_type(events, "action")
+    assert of_type(events, "error")[0]["code"] == "action-unsupported"
+    assert of_type(events, "reply")[0]["text"] == "The kitchen light can't do that"
+    assert events[-1]["type"] == "run-end" and events[-1]["ok"] is False
     assert nothing_published(recorder)
 
 

@@ -15,7 +15,7 @@ from intents.classifier import load_or_train
 from intents.classify import ClassifierLayer
 from intents.context import Turn
 from intents.linker import EntityLinker
-from intents.model import AreaName, EntityName, IntentMatch
+from intents.model import AreaName, EntityName, IntentMatch, SlotValue
 from intents.mood import acts, describes_state, narrated, not_an_order
 from intents.normalize import tokenize
 from intents.recognizer import IntentData
@@ -63,6 +63,11 @@ TYPES: dict[str, frozenset[str]] = {
 
 @pytest.fixture(scope="module")
 def understander(data: IntentData, model_cache: Path) -> Understander:
+    return make_understander(data, model_cache)
+
+
+def make_understander(data: IntentData, model_cache: Path) -> Understander:
+    """The layered understander over this small home, with the cached classifier."""
     classifier, _trained = load_or_train(data, model_cache)
     linker = EntityLinker(ENTITIES, AREAS, vocabulary=template_words(data))
     layer = ClassifierLayer(classifier, linker, data, INDEX, intent_types=TYPES.get)
@@ -270,3 +275,89 @@ def test_have_the_device_in_a_state_is_an_order(understander: Understander) -> N
     assert acting in ([], [("close_cover", ("bedroom_blinds",))])
     found = understander.understand("have the bedroom blinds been closed all day", (), "kitchen")
     assert actions(found, "kitchen") == []
+
+
+# ---- 6. times Hearth cannot keep, and doing told as a habit -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn on the kettle every morning",
+        "switch off the kitchen light at 10 pm",
+        "open the garage door tomorrow",
+        "turn the bedroom fan on for an hour",
+        "turn off the tv in twenty minutes",
+        "close the bedroom blinds at sunset",
+        "turn the kettle on in the morning",
+        "lock the front door at half past ten",
+        "turn off the office fan later",
+        "the kids keep switching the tv on",
+        "my dad is turning the heating up",
+        "we're opening the garage door",
+    ],
+)
+def test_orders_for_another_time_and_habits_never_act(understander: Understander, text: str) -> None:
+    assert actions(understander.understand(text, (), "kitchen"), "kitchen") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("turn off every light in the kitchen", [("turn_off", ("kitchen_light", "kitchen_strip"))]),
+        ("keep playing", [("media_play", ("tv",))]),
+        ("would you mind switching on the kettle", [("turn_on", ("kettle",))]),
+        ("do you mind closing the garage door", [("close_cover", ("garage_door",))]),
+        ("stick the kettle on, would you", [("turn_on", ("kettle",))]),
+        ("turn on the kettle if you can", [("turn_on", ("kettle",))]),
+    ],
+)
+def test_times_and_requests_that_are_orders_still_act(
+    understander: Understander, text: str, expected: list[tuple[str, Any]]
+) -> None:
+    assert actions(understander.understand(text, (), "living_room"), "living_room") == expected
+
+
+def test_a_timer_for_ten_minutes_is_still_set(understander: Understander) -> None:
+    found = understander.understand("set a timer for ten minutes", (), "kitchen")
+    assert [(m.intent, m.slots["duration"].value) for m in found.matches] == [("start_timer", 600)]
+
+
+def test_a_time_said_is_a_schedule_but_a_quantity_is_not() -> None:
+    assert not_an_order(tokenize("turn on the kettle every day", strip_phrases=False)) == "schedule"
+    assert not_an_order(tokenize("turn off every light", strip_phrases=False)) is None
+    assert not_an_order(tokenize("set the thermostat at 21", strip_phrases=False)) is None
+    assert not_an_order(tokenize("good morning", strip_phrases=False)) is None
+    # A timer's duration is what it is about.
+    assert not_an_order(tokenize("turn the fan on for an hour", strip_phrases=False), timed=False) is None
+
+
+def test_a_named_device_that_cannot_do_it_is_refused_not_commanded() -> None:
+    index = EntityIndex([*ENTITIES, EntityName("motion", ("motion sensor",), "sensor", "hallway")])
+    on = IntentMatch(
+        "turn_on", {"name": SlotValue(("motion",), "motion sensor")}, "turn on the motion sensor"
+    )
+    found = resolve_targets(on, index, None, types=TYPES["turn_on"])
+    assert (found.problem, found.ids) == ("unsupported", ())
+    lock = IntentMatch("lock", {"name": SlotValue(("tv",), "tv")}, "lock the tv")
+    assert resolve_targets(lock, index, None, types=frozenset({"lock"})).problem == "unsupported"
+
+
+def test_two_targets_in_one_part_are_split_not_merged(understander: Understander) -> None:
+    found = understander.understand("turn off the kettle, the living room lights and the tv", (), None)
+    assert actions(found) == [
+        ("turn_off", ("kettle",)),
+        ("turn_off", ("living_ceiling", "living_lamp")),
+        ("turn_off", ("tv",)),
+    ]
+    said = understander.understand("turn off the tv and the lights in here", (), "living_room")
+    assert actions(said, "living_room") == [
+        ("turn_off", ("tv",)),
+        ("turn_off", ("living_ceiling", "living_lamp")),
+    ]
+
+
+@pytest.mark.parametrize("text", ["make it cozy in here", "make the lounge snug", "get the bedroom toasty"])
+def test_a_direction_from_unknown_words_is_not_guessed(understander: Understander, text: str) -> None:
+    # The classifier once took "cozy" for "cooler": which way to turn a setting must come from known words.
+    assert actions(understander.understand(text, (), "living_room"), "living_room") == []
