@@ -340,10 +340,13 @@ class FollowUps:
         if len(latest) > 1 and _singular(match):
             return Ambiguous(tuple(dict.fromkeys(latest)))
         value = match.slots.get("value")
+        if value is None:
+            return None
+        # Said as a brightness only to be read as what the device's type takes.
         concrete = _value_for_type(
-            replace(match, intent="set_brightness", slots={"brightness": value}) if value else match, kinds
+            replace(match, intent="set_brightness", slots={"brightness": value}), kinds
         )
-        if concrete is None or concrete.intent == "followup_value":
+        if concrete is None:
             return None
         return [_explicit(concrete, latest, "that")]
 
@@ -536,8 +539,6 @@ def _value_for_type(match: IntentMatch, kinds: set[str | None]) -> IntentMatch |
         return None
     if kind != "climate":
         value = round(value)
-    if intent == match.intent:
-        return match
     slots = {k: v for k, v in match.slots.items() if k != VALUE_INTENTS[match.intent]}
     slots[slot] = SlotValue(value, said.text)
     return replace(match, intent=intent, slots=slots)
