@@ -339,13 +339,7 @@ class FollowUps:
             return None
         if len(latest) > 1 and _singular(match):
             return Ambiguous(tuple(dict.fromkeys(latest)))
-        value = match.slots.get("value")
-        if value is None:
-            return None
-        # Said as a brightness only to be read as what the device's type takes.
-        concrete = _value_for_type(
-            replace(match, intent="set_brightness", slots={"brightness": value}), kinds
-        )
+        concrete = _typed_value(match, match.slots.get("value"), next(iter(kinds)), {})
         if concrete is None:
             return None
         return [_explicit(concrete, latest, "that")]
@@ -523,13 +517,19 @@ def _value_for_type(match: IntentMatch, kinds: set[str | None]) -> IntentMatch |
     and a volume for a speaker. None when the type takes no such value or the unit said is not its own."""
     if match.intent not in VALUE_INTENTS or len(kinds) != 1 or {"name", "domain"} & match.slots.keys():
         return None  # a type or device said ("set the heating to 21") decides for itself
-    kind = next(iter(kinds)) or ""
-    if kind not in VALUE_BY_TYPE:
+    said_slot = VALUE_INTENTS[match.intent]
+    slots = {k: v for k, v in match.slots.items() if k != said_slot}
+    return _typed_value(match, match.slots.get(said_slot), next(iter(kinds)), slots)
+
+
+def _typed_value(
+    match: IntentMatch, said: SlotValue | None, kind: str | None, slots: dict[str, SlotValue]
+) -> IntentMatch | None:
+    """`match` as the setting a device of `kind` takes for the value said (added to `slots`), or None
+    when the type takes no such value, the unit said is not its own or the value is out of its range."""
+    if kind is None or kind not in VALUE_BY_TYPE or said is None or not isinstance(said.value, int | float):
         return None
     intent, slot = VALUE_BY_TYPE[kind]
-    said = match.slots.get(VALUE_INTENTS[match.intent])
-    if said is None or not isinstance(said.value, int | float):
-        return None
     words = set(tokenize(match.text))
     if ("degrees" in words) != (kind == "climate") and {"degrees", "percent"} & words:
         return None  # "put it at 50 percent" said after a thermostat: not a temperature
@@ -539,9 +539,7 @@ def _value_for_type(match: IntentMatch, kinds: set[str | None]) -> IntentMatch |
         return None
     if kind != "climate":
         value = round(value)
-    slots = {k: v for k, v in match.slots.items() if k != VALUE_INTENTS[match.intent]}
-    slots[slot] = SlotValue(value, said.text)
-    return replace(match, intent=intent, slots=slots)
+    return replace(match, intent=intent, slots={**slots, slot: SlotValue(value, said.text)})
 
 
 def _singular(match: IntentMatch) -> bool:

@@ -269,6 +269,7 @@ def says_when(words: Sequence[str]) -> bool:
     """Whether the words put the order at another time or for a while: "every morning", "at 7 pm",
     "tomorrow", "in ten minutes", "for an hour", "at half past six". Timers are the exception (their
     duration is what they are about): callers leave them out."""
+    about_a_timer = bool(TIMER_WORDS & set(words))
     for i, word in enumerate(words):
         before = words[i - 1] if i else ""
         after = words[i + 1] if i + 1 < len(words) else ""
@@ -284,7 +285,7 @@ def says_when(words: Sequence[str]) -> bool:
             return True
         if (
             word in TIME_UNITS
-            and not TIMER_WORDS & set(words)
+            and not about_a_timer
             and any(w in ("in", "for", "within", "after") for w in words[max(0, i - 4) : i])
         ):
             return True
