@@ -178,10 +178,15 @@ async def test_speech_the_home_has_no_sentence_for_is_not_acted_on(
     [final] = [e for e in of_type(events, "transcript") if not e["partial"]]
     assert final["confidence"] < 0.5
     assert not of_type(events, "intent") and not of_type(events, "action")
-    [reply] = of_type(events, "reply")
-    assert "say it again" in reply["text"]
     [end] = of_type(events, "run-end")
-    assert end["code"] == "stt-unsure"
+    # Either its closest sentence fits too poorly to act on, and the hub asks to hear it again, or no
+    # sentence of the grammar fits at all (which one depends on the speech level the decoder is at).
+    if final["text"]:
+        [reply] = of_type(events, "reply")
+        assert "say it again" in reply["text"]
+        assert end["code"] == "stt-unsure"
+    else:
+        assert end["code"] == "stt-no-text"
     assert nothing_published(recorder)
 
 

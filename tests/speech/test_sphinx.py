@@ -12,6 +12,14 @@ import pytest
 from assistant.config import HearthConfig, load_config
 from assistant.pipeline import home_vocabulary
 from assistant.speech.asr import AsrError, AsrSettings, HomeVocabulary
+from assistant.speech.level import (
+    SPEECH_PRIOR,
+    distance,
+    format_mean,
+    parse_mean,
+    utterance_mean,
+    voiced_frames,
+)
 from assistant.speech.sphinx import SphinxEngine, acoustic_model, prepare_grammar, singular_twin
 from intents.model import EntityName
 
@@ -166,3 +174,70 @@ def test_intents_no_device_can_do_are_not_listened_for(vocabulary: HomeVocabular
     fsg = files.fsg.read_text()
     assert " reading" in fsg and " maker" not in fsg  # only the home's names
     assert " blinds" not in fsg  # no cover in this home, so no "close the blinds" to mishear
+
+
+def _decode_from(engine: SphinxEngine, mean: Sequence[float], pcm: bytes) -> tuple[float, ...]:
+    """Where one decoder's cepstral mean ends after hearing `pcm` from `mean`."""
+    slot = engine._pool.take(wait=True)
+    assert slot is not None
+    try:
+        slot.grammar.set_cmn(format_mean(mean))
+        slot.grammar.start_utt()
+        slot.grammar.process_raw(pcm, False, False)
+        slot.grammar.end_utt()
+        return parse_mean(slot.grammar.get_cmn())
+    finally:
+        engine._pool.give(slot)
+
+
+def test_the_utterance_mean_is_what_pocketsphinx_blends(engine: SphinxEngine, synth: Synth) -> None:
+    # level.py relies on how pocketsphinx's live CMN weighs history: one utterance heard from two very
+    # different means must give back the same mean of its own.
+    pcm = synth("turn off the garage light")
+    frames = voiced_frames(pcm)
+    starts = (SPEECH_PRIOR, tuple(v + 20.0 for v in SPEECH_PRIOR))
+    own = [utterance_mean(start, _decode_from(engine, start, pcm), frames) for start in starts]
+    assert own[0] is not None and own[1] is not None
+    assert distance(own[0], own[1]) < 0.5
+
+
+@pytest.mark.parametrize("command", ["turn the kitchen light on", "close the bedroom blinds"])
+def test_a_fresh_engine_hears_its_first_command_clearly(
+    vocabulary: HomeVocabulary, config: HearthConfig, synth: Synth, tmp_path: Path, command: str
+) -> None:
+    # The first utterance of a new decoder was heard with pocketsphinx's starting mean, then again with a
+    # blend of it: "turn the kitchen light on" scored "… off" at 0.45 of it and the hub asked which one
+    # was meant (the browser test failed so in CI). Now it is decoded again with its own mean.
+    fresh = SphinxEngine(config.asr, vocabulary, cache_dir=tmp_path, decoders=1)
+    try:
+        stream = fresh.start()
+        stream.feed(synth(command))
+        hypothesis = stream.finish()
+        stream.close()
+    finally:
+        fresh.close()
+    assert hypothesis.text == command and hypothesis.confidence > 0.8
+    assert all(confidence < 0.1 for _, confidence in hypothesis.alternatives)
+
+
+def test_the_speech_level_is_shared_by_the_decoders_and_kept_across_restarts(
+    vocabulary: HomeVocabulary, config: HearthConfig, synth: Synth, tmp_path: Path
+) -> None:
+    first = SphinxEngine(config.asr, vocabulary, cache_dir=tmp_path, decoders=2)
+    try:
+        assert first.level.mean == SPEECH_PRIOR
+        assert hear(first, synth("open the garage door"))[0] == "open the garage door"
+        heard = first.level.mean
+        assert distance(heard, SPEECH_PRIOR) > 5  # espeak-ng is no average person
+        # A second stream while the first is still open takes the other decoder: it starts from the level.
+        holding = first.start()
+        holding.feed(bytes(3200))
+        assert hear(first, synth("close the bedroom blinds"))[0] == "close the bedroom blinds"
+        holding.close()
+    finally:
+        first.close()
+    again = SphinxEngine(config.asr, vocabulary, cache_dir=tmp_path, decoders=1)
+    try:
+        assert distance(again.level.mean, first.level.mean) < 0.01
+    finally:
+        again.close()

@@ -26,7 +26,9 @@ __all__ = ["home", "recorder"]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-SPOKEN = "turn on the kitchen light"
+# espeak-ng's "turn on the kitchen light" scores "turn off …" at 0.37-0.41 of it through the browser's
+# audio path, against the 0.4 at which the hub asks back; with "on" at the end the rival scores near 0.
+SPOKEN = "turn the kitchen light on"
 
 
 class WebHome:
@@ -94,7 +96,7 @@ async def web_home(tmp_path: Path, mosquitto: tuple[str, int], recorder: Recorde
 
 @pytest.fixture(scope="session")
 def spoken_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """'turn on the kitchen light' as a 16 kHz WAV: a second of silence before, 1.5 s after.
+    """'turn the kitchen light on' as a 16 kHz WAV: a second of silence before, 1.5 s after.
 
     Chromium's fake microphone loops the file, so the trailing silence lets the hub's VAD end the
     utterance before it starts again.

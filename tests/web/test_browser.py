@@ -46,6 +46,29 @@ async def open_page(browser: Any, home: WebHome, token: str = KITCHEN_TOKEN) -> 
     return page
 
 
+async def talk_until_heard(page: Any, attempts: int = 3) -> None:
+    """Press talk until the hub acts; a turn that only caught part of the command is said again.
+
+    Chromium's fake microphone loops its file, so a press can land in the middle of the sentence; the hub
+    then hears a fragment and asks to hear it again (or hears no speech at all), and the test says it
+    again, as a person would. Anything else the hub answers (a question, a wrong action) fails the test.
+    """
+    from playwright.async_api import expect
+
+    for attempt in range(attempts):
+        await page.get_by_test_id("talk").click()
+        await expect(page.get_by_test_id("timings")).to_contain_text("total", timeout=WAIT)
+        if await page.get_by_test_id("action-kitchen_light").count():
+            return
+        reply = await page.get_by_test_id("reply").text_content()
+        said = f"{reply} {await page.get_by_test_id('problem').text_content()}"
+        if not any(retry in said for retry in ("catch", "no words", "no speech")):
+            log = await page.get_by_test_id("log").text_content()
+            raise AssertionError(f"turn {attempt + 1}: the hub answered: {said}\n{log}")
+        await expect(page.get_by_test_id("talk")).to_have_attribute("aria-pressed", "false", timeout=WAIT)
+    raise AssertionError(f"the hub did not hear the command in {attempts} turns")
+
+
 async def screenshot(page: Any, tmp_path: Path, name: str, *, full_page: bool = True) -> Path:
     path = tmp_path / name
     await page.screenshot(path=str(path), full_page=full_page)
@@ -59,12 +82,12 @@ async def test_a_spoken_command_from_the_microphone(
 
     page = await open_page(browser, web_home)
     await page.get_by_test_id("speak").uncheck()
-    await page.get_by_test_id("talk").click()
+    await talk_until_heard(page)
     await expect(page.get_by_test_id("action-kitchen_light")).to_contain_text("✓", timeout=WAIT)
     # The final transcript came before the action. A lost or added final "s" is the recogniser's most
     # common slip; "kitchen lights" would turn on both kitchen lights, so it must not be heard here.
     transcript = page.get_by_test_id("transcript")
-    await expect(transcript).to_have_text(re.compile(r"^turn on (the )?kitchen light$"))
+    await expect(transcript).to_have_text(re.compile(r"^turn (the )?kitchen light on$"))
     await expect(transcript).not_to_have_class(re.compile("partial"))
     await expect(page.get_by_test_id("reply")).to_have_text(re.compile(r"^Turned on the kitchen light\.?$"))
     tile = page.get_by_test_id("device-kitchen_light")
