@@ -33,8 +33,9 @@ CMN_WINDOW = 500
 CMN_UPDATE_AT = 800
 # Where a level starts with nothing saved: pocketsphinx's own starting mean. The mean of real people's
 # commands (59.9, -3.8, -6.3, -11.9, ... averaged over the English clips) started first utterances better
-# for them (29 of 61 clips word for word, against 23 from this one with the re-decode below), but it is
-# far from other voices: espeak-ng's first commands then failed outright. Neutral, and re-decoded, is safer.
+# for them (29 of 61 clips word for word, against 20 from this one with the re-decode below), but it is
+# far from other voices: espeak-ng's first commands then failed outright (8 of 70 intents, against 43).
+# Neutral, and re-decoded, is safer.
 SPEECH_PRIOR: Mean = (40.0, 3.0, -1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 # An utterance whose own mean is further than this (Euclidean, in cepstral units) from the one it was
 # decoded with is decoded again with its own. Utterance means of one voice spread by about 10-25 across
