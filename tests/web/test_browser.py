@@ -55,18 +55,21 @@ async def talk_until_heard(page: Any, attempts: int = 3) -> None:
     """
     from playwright.async_api import expect
 
+    heard: list[str] = []
     for attempt in range(attempts):
         await page.get_by_test_id("talk").click()
         await expect(page.get_by_test_id("timings")).to_contain_text("total", timeout=WAIT)
         if await page.get_by_test_id("action-kitchen_light").count():
             return
+        transcript = await page.get_by_test_id("transcript").text_content()
         reply = await page.get_by_test_id("reply").text_content()
         said = f"{reply} {await page.get_by_test_id('problem').text_content()}"
+        heard.append(f"{transcript!r}: {said}")
         if not any(retry in said for retry in ("catch", "no words", "no speech")):
             log = await page.get_by_test_id("log").text_content()
             raise AssertionError(f"turn {attempt + 1}: the hub answered: {said}\n{log}")
         await expect(page.get_by_test_id("talk")).to_have_attribute("aria-pressed", "false", timeout=WAIT)
-    raise AssertionError(f"the hub did not hear the command in {attempts} turns")
+    raise AssertionError(f"the hub did not hear the command in {attempts} turns: {heard}")
 
 
 async def screenshot(page: Any, tmp_path: Path, name: str, *, full_page: bool = True) -> Path:
