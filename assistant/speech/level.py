@@ -129,16 +129,17 @@ class SpeechLevel:
         """Remember where an utterance left the mean; saved when it moved far enough from the saved one."""
         with self._lock:
             self._mean = mean
-            if distance(mean, self._saved) < SAVE_DISTANCE:
-                return
-            self._saved = mean
-        self.save()
+            far = distance(mean, self._saved) >= SAVE_DISTANCE
+        if far:
+            self.save()
 
     def save(self) -> None:
-        """Write the current mean (best effort: a read-only cache only loses it)."""
-        if self.path is None:
-            return
-        text = json.dumps({"model": self.model, "mean": [round(v, 3) for v in self.mean]})
+        """Write the current mean unless it is the one on disk (best effort: a read-only cache loses it)."""
+        with self._lock:
+            if self.path is None or self._mean == self._saved:
+                return
+            mean = self._saved = self._mean
+        text = json.dumps({"model": self.model, "mean": [round(v, 3) for v in mean]})
         try:
             write_atomic(self.path, text.encode())
         except OSError as err:

@@ -516,12 +516,14 @@ class SphinxStream:
         end = _cepstral_mean(slot.grammar)
         self._engine.level.update(end)
         own = utterance_mean(slot.start, end, voiced_frames(bytes(self._audio)))
-        if own is not None and distance(own, slot.start) > REDECODE_DISTANCE:
+        if own is not None:
+            if distance(own, slot.start) <= REDECODE_DISTANCE:
+                return
             self._again(slot, own)
             hyp = slot.grammar.hyp()
             if hyp is not None and hyp.hypstr:
                 return
-        elif own is not None or abs(end[0] - slot.start[0]) <= MEAN_DRIFT:
+        elif abs(end[0] - slot.start[0]) <= MEAN_DRIFT:
             return
         # Too long to measure its own mean, or no sentence of the grammar fits it under that mean: the
         # blend of history and this utterance the decoder ended with.

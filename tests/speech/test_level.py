@@ -56,6 +56,8 @@ def test_the_level_starts_from_the_prior_and_is_saved_for_the_same_model(tmp_pat
     path = tmp_path / "level.json"
     level = SpeechLevel.load(path, "model-a")
     assert level.mean == SPEECH_PRIOR and not path.exists()
+    level.save()  # nothing heard: nothing to keep
+    assert not path.exists()
     heard = tuple(v + 0.3 for v in SPEECH_PRIOR)  # a small move: not worth a write yet
     level.update(heard)
     assert level.mean == heard and not path.exists()
