@@ -201,6 +201,17 @@ def test_the_utterance_mean_is_what_pocketsphinx_blends(engine: SphinxEngine, sy
     assert distance(own[0], own[1]) < 0.5
 
 
+def test_every_utterance_length_updates_the_speech_level(engine: SphinxEngine, synth: Synth) -> None:
+    # pocketsphinx's circular feature buffer dropped the last block of an utterance, and with it the
+    # update of the cepstral mean, for 3 lengths in every 12 frames: the browser test's command went
+    # unheard ("are the lock in kitchen on") whenever the hub's endpoint cut it at such a length. Twelve
+    # consecutive frame counts cover the whole cycle.
+    pcm = synth("turn the kitchen light on")
+    for extra in range(12):
+        padded = pcm + bytes(2 * 160 * extra)
+        assert _decode_from(engine, SPEECH_PRIOR, padded) != SPEECH_PRIOR, f"{extra} frames of padding"
+
+
 @pytest.mark.parametrize("command", ["turn the kitchen light on", "close the bedroom blinds"])
 def test_a_fresh_engine_hears_its_first_command_clearly(
     vocabulary: HomeVocabulary, config: HearthConfig, synth: Synth, tmp_path: Path, command: str
