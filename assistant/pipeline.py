@@ -307,6 +307,10 @@ class Pipeline:
         if heard.code is not None or heard.hypothesis is None:
             state.code = heard.code or "stt-no-text"
             emit(Error(code=state.code, message=heard.message, id=request.id))
+            if heard.hypothesis is not None:
+                # Someone spoke but no sentence fitted: a voice user needs to hear that, as when the
+                # closest sentence fits too poorly (stt-unsure). Silence alone gets no answer.
+                self._reply(request.id, state, emit, self._error_text("stt-unsure", {"first": ""}))
             return None
         if heard.hypothesis.confidence < self.listener.min_confidence:
             # A closed-grammar recognizer always answers with some sentence of its grammar; a poor fit
