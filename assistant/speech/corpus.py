@@ -159,13 +159,18 @@ def _run(command: list[str], stdin: bytes) -> bytes:
     return done.stdout
 
 
-def load_synth_set(path: Path) -> list[SynthCommand]:
-    """The commands of a synthesis list (`commands:` of {text, expect, area?})."""
+def _section(path: Path, key: str) -> Any:
+    """One top-level key of a YAML list file (None when the file is no mapping or lacks it)."""
     try:
         document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
         raise CorpusError(f"cannot read {path}: {err}") from err
-    entries = document.get("commands") if isinstance(document, dict) else None
+    return document.get(key) if isinstance(document, dict) else None
+
+
+def load_synth_set(path: Path) -> list[SynthCommand]:
+    """The commands of a synthesis list (`commands:` of {text, expect, area?})."""
+    entries = _section(path, "commands")
     if not isinstance(entries, list):
         raise CorpusError(f"{path}: expected a list under `commands:`")
     commands = []
@@ -176,3 +181,11 @@ def load_synth_set(path: Path) -> list[SynthCommand]:
             raise CorpusError(f"{path}: command {number} ({entry['text']!r}) has no expected intent")
         commands.append(SynthCommand(str(entry["text"]), entry["expect"], entry.get("area")))
     return commands
+
+
+def load_sentences(path: Path) -> list[str]:
+    """The sentences of a plain synthesis list (`sentences:`, e.g. what a home has no command for)."""
+    entries = _section(path, "sentences")
+    if not isinstance(entries, list) or not all(isinstance(e, str) and e.strip() for e in entries):
+        raise CorpusError(f"{path}: expected a list of sentences under `sentences:`")
+    return [str(e) for e in entries]

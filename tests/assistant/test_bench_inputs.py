@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.bench_audio import AudioCase, CaseResult, summarize
 from assistant.bench_caches import DAY, day_of_commands
 from assistant.bench_startup import RENAMED, big_home, rename_device
 from assistant.config import load_config
@@ -13,6 +14,9 @@ from assistant.pipeline import build_understander, load_classifier
 from intents.understand import Understander
 
 from .conftest import SAMPLE
+
+ON = ("turn_on", '{"name": ["kitchen_light"]}')
+OFF = ("turn_off", '{"name": ["kitchen_light"]}')
 
 
 def test_the_big_home_loads_and_a_rename_changes_one_name(tmp_path: Path) -> None:
@@ -46,3 +50,21 @@ def test_a_day_follows_the_household_mix() -> None:
     day = day_of_commands(400, seed=1)
     assert day == day_of_commands(400, seed=1)
     assert day.count(DAY[0]) > day.count(DAY[-1])
+
+
+def test_the_audio_bench_counts_an_action_nobody_asked_for_as_wrong() -> None:
+    said = AudioCase("a", bytes(3200), "turn on the kitchen light")
+    results = [
+        CaseResult(said, heard="turn on the kitchen light", acted=True, intent=ON, expected=ON),
+        CaseResult(said, heard="turn off the kitchen light", acted=True, intent=OFF, expected=ON),
+        CaseResult(said, heard="", acted=False, expected=ON),  # asked again: not wrong
+        CaseResult(
+            AudioCase("b", bytes(3200), "turn off the oven"),
+            heard="turn off the outlet",
+            acted=True,
+            intent=OFF,
+        ),
+    ]
+    summary = summarize("mixed", results)
+    assert (summary["intent_ok"], summary["intent_graded"], summary["wrong"]) == (1, 3, 2)
+    assert summary["acted"] == ["turn on the kitchen light", "turn on the kitchen light", "turn off the oven"]

@@ -18,12 +18,13 @@ from assistant.speech.corpus import (
     CorpusError,
     SpeechToolMissing,
     load_manifest,
+    load_sentences,
     load_synth_set,
     read_wav,
     synthesize,
 )
 from assistant.understanding import target_types
-from intents.followup import DEVICELESS
+from intents.followup import DEVICELESS, QUERY_INTENTS
 from intents.targets import Targets, resolve_targets
 
 from .conftest import Synth, require_speech_tools
@@ -143,6 +144,33 @@ def test_the_synthesis_list_is_understood_by_the_sample_home(speech_dir: Path) -
         ]
         verdict, got = grade(dict(command.expect), understood, targets)
         assert (verdict, understood.layer) == ("exact", "template"), f"{command.text!r}: {got}"
+
+
+def test_the_sentences_for_no_command_are_not_understood_when_typed(speech_dir: Path) -> None:
+    # They measure what speech nobody meant for the home turns into: none may be a command of it as written.
+    sentences = load_sentences(speech_dir / "synth_none_en.yaml")
+    assert len(sentences) >= 25 and len(set(sentences)) == len(sentences)
+    config = load_config(ROOT / "config")
+    understander = build_understander(config)
+    for sentence in sentences:
+        understood = understander.understand(sentence, [], None)
+        acts = [
+            m
+            for m in understood.matches
+            if m.intent not in DEVICELESS | QUERY_INTENTS
+            and resolve_targets(m, understander.index, None, types=target_types(m.intent)).ids
+        ]
+        assert not acts, f"{sentence!r} would act: {acts}"
+
+
+def test_a_malformed_sentence_list_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "none.yaml"
+    path.write_text("sentences: [hello, '']\n")
+    with pytest.raises(CorpusError, match="sentences"):
+        load_sentences(path)
+    path.write_text("sentences: [\n")
+    with pytest.raises(CorpusError, match="cannot read"):
+        load_sentences(path)
 
 
 def test_a_malformed_synthesis_list_is_an_error(tmp_path: Path) -> None:
