@@ -74,7 +74,22 @@ POLARITY: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"cancel", "stop", "delete", "remove", "clear", "end", "kill"}),
     ),
     "cancel_timer": (
-        frozenset({"cancel", "stop", "delete", "remove", "clear", "end", "kill", "rid"}),
+        frozenset(
+            {
+                "cancel",
+                "stop",
+                "delete",
+                "remove",
+                "clear",
+                "end",
+                "kill",
+                "rid",
+                "off",
+                "forget",
+                "scrap",
+                "abort",
+            }
+        ),
         frozenset({"set", "start", "create", "add"}),
     ),
 }
@@ -108,7 +123,8 @@ PERCENT_WORDS: Mapping[str, int] = {
     "max": 100,
     "maximum": 100,
 }
-MUST_SAY = frozenset({"turn_on", "turn_off"})
+# Intents only ever understood with one of their own words said: a guess at either would undo something.
+MUST_SAY = frozenset({"turn_on", "turn_off", "cancel_timer"})
 # Intents whose object may be content rather than a device ("play some jazz"): every word must be known.
 CONTENT_INTENTS = frozenset({"media_play"})
 # Which way to change a setting must come from words Hearth knows: "make it cozy in here" is no "cooler".
@@ -302,7 +318,8 @@ class ClassifierLayer:
         named device can do (else the best one that it can, if still likely)."""
         intent, probability = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        if numbers and intent in VALUE_FAMILY:
+        # "Half", "full" are amounts as much as numbers: "put the blinds at half" is a position.
+        if (numbers or PERCENT_WORDS.keys() & set(tokens)) and intent in VALUE_FAMILY:
             return self._value_member(ranked, names, tokens)
         if intent == "none" or probability < self.thresholds.probability:
             return None
@@ -311,8 +328,10 @@ class ClassifierLayer:
             intent = RELATIVE_TO_SET[intent]  # "turn the tv up to 60" sets the volume
         if names and not self._fits(intent, names[0]):
             fitting = [
-                (i, p) for i, p in ranked[1:4] if p >= FALLBACK_PROBABILITY and self._fits(i, names[0])
-            ]
+                (i, p)
+                for i, p in ranked[1:4]
+                if i != "none" and p >= FALLBACK_PROBABILITY and self._fits(i, names[0])
+            ]  # "none" is no intent to fall back on: it says the words are no command
             if not fitting or not _polarity_agrees(fitting[0][0], tokens):
                 return None
             return fitting[0]
@@ -406,6 +425,8 @@ class ClassifierLayer:
             slots["plural"] = SlotValue(True, "")
         if "name" in slots and "domain" in slots and slots["domain"].value not in self._name_types(slots):
             return None  # "the living room lights and the tv": two targets; only the splitter may take those
+        if "name" in slots and "area" in slots and not self._name_in_area(slots):
+            return None  # "the kitchen light, the bedroom one": a device and a room it is not in; two targets
         if {"all", "every", "everything"} & set(abstract):
             slots["all"] = SlotValue(True, "")
         if numbers and intent not in NUMBER_SLOTS and intent != "start_timer":
@@ -413,6 +434,9 @@ class ClassifierLayer:
         if not self._value_slots(intent, abstract, numbers, slots):
             return None
         return slots if self._has_target(intent, slots, abstract, area_domain) else None
+
+    def _name_in_area(self, slots: dict[str, SlotValue]) -> bool:
+        return any(self.index.area_of(i) == slots["area"].value for i in slots["name"].value)
 
     def _name_types(self, slots: dict[str, SlotValue]) -> set[str | None]:
         return {self.index.type_of(i) for i in slots["name"].value}
@@ -425,6 +449,8 @@ class ClassifierLayer:
             spec = self._lists.get(slot)
             if not numbers and slot != "temperature":
                 numbers = [PERCENT_WORDS[w] for w in abstract if w in PERCENT_WORDS][:1]
+            if len(numbers) > 1:
+                return False  # two numbers for one setting: which one was meant is a guess
             value = spec.accept(numbers[0]) if numbers and isinstance(spec, RangeList) else None
             if value is None:
                 return False
@@ -538,7 +564,8 @@ def _abstract_numbers(tokens: list[str]) -> tuple[list[str], list[Any]]:
     values: list[Any] = []
     i = 0
     while i < len(tokens):
-        parsed = parse_number(tokens, i) if not tokens[i].startswith("<") else None
+        noun = _pronoun_one(tokens, i)
+        parsed = parse_number(tokens, i) if not tokens[i].startswith("<") and not noun else None
         if parsed is None:
             out.append(tokens[i])
             i += 1
@@ -548,6 +575,25 @@ def _abstract_numbers(tokens: list[str]) -> tuple[list[str], list[Any]]:
         out.append("<num>")
         i = end
     return out, values
+
+
+# Words after which "one" stands for a device ("the bedroom one", "that one", "the other one"): no number.
+ONE_AFTER = frozenset(
+    {"the", "this", "that", "which", "other", "another", "each", "every", "any", "same", "big", "small",
+     "little", "main", "new", "old", "first", "last", "next", "front", "back", "top", "bottom"}
+)  # fmt: skip
+
+
+def _pronoun_one(tokens: Sequence[str], i: int) -> bool:
+    """Whether "one" at i is a pronoun for a device: after an article, an adjective or a room or device
+    placeholder ("set the bedroom one to 19"), and not the start of a bigger number ("one hundred")."""
+    if tokens[i] != "one" or i == 0:
+        return False
+    following = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if following in ("hundred", "thousand", "million", "point", "and"):
+        return False
+    before = tokens[i - 1]
+    return before in ONE_AFTER or (before.startswith("<") and before != "<num>")
 
 
 def _all_words_explained(intent: str, words: list[str]) -> bool:

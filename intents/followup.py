@@ -11,7 +11,8 @@ from rapidfuzz import fuzz
 from .context import Turn
 from .model import AreaName, IntentMatch, SlotValue
 from .normalize import tokenize
-from .targets import EntityIndex, resolve_targets
+from .numbers import parse_number
+from .targets import AMBIGUOUS, NO_DEVICE, EntityIndex, resolve_targets
 
 if TYPE_CHECKING:
     from .understand import Understanding
@@ -121,6 +122,12 @@ ANSWER_NOISE = frozenset(
         "device",
     }
 )
+# A value of a list said alone after that setting ("actually, purple"): said in full, as a command.
+RESTATED_VALUE: Mapping[str, tuple[str, ...]] = {
+    "set_color": ("make", "it"),
+    "set_fan_speed": ("set", "it", "to"),
+}
+MAX_VALUE_WORDS = 3  # "purple", "warm white", "a bit warmer": anything longer is no value alone
 ORDINALS: Mapping[str, int] = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 QUERY_INTENTS = frozenset({"get_state", "get_temperature", "get_humidity"})
 MEASURE_INTENTS = frozenset({"get_temperature", "get_humidity"})
@@ -138,6 +145,11 @@ class FollowUps:
             a.id: {w for n in a.names for w in tokenize(n, strip_phrases=False)} for a in areas
         }
         self._areas = {tuple(tokenize(n, strip_phrases=False)): a.id for a in areas for n in a.names}
+        self._names: dict[tuple[str, ...], list[str]] = {}
+        for entity in index.entities.values():
+            for name in entity.names:
+                ids = self._names.setdefault(tuple(tokenize(name, strip_phrases=False)), [])
+                ids.append(entity.id)
 
     def resolve(
         self, found: Understanding, history: Sequence[Turn], client_area: str | None
@@ -270,6 +282,18 @@ class FollowUps:
         slots = {k: SlotValue(_restore(k, v), "") for k, v in base["slots"].items() if k not in TARGET_SLOTS}
         if match.intent == "followup_name" and "name" in match.slots:
             slots["name"] = match.slots["name"]
+            words = tokenize(match.text)
+            if "area" in match.slots:
+                slots["area"] = match.slots["area"]  # "and the ceiling light in the kitchen too"
+            elif _contains(words, ("in", "there")) and self._area_of(base.get("devices", ())) is not None:
+                # "and the ceiling light in there too": in the room of the devices just talked about
+                slots["area"] = SlotValue(self._area_of(base.get("devices", ())), "")
+            elif _contains(words, ("in", "here")) and client_area is not None:
+                slots["area"] = SlotValue(client_area, "")
+            else:
+                # "and the ceiling light" after the living room lamp: of the devices so called, the one in
+                # the room just talked about, as within one utterance (see `_inherit_area`).
+                slots["name"] = self._nearest(match.slots["name"], base.get("devices", ()))
         elif match.intent == "followup_name":
             # "and the fan": that kind of device where the last ones were.
             slots["domain"] = match.slots["domain"]
@@ -288,6 +312,47 @@ class FollowUps:
             if domain is not None and base["intent"] not in ("get_temperature", "get_humidity"):
                 slots.update(domain=SlotValue(domain, ""), plural=SlotValue(True, ""))
         return [replace(match, intent=str(base["intent"]), slots=slots, source="context")]
+
+    def _nearest(self, name: SlotValue, devices: Sequence[str]) -> SlotValue:
+        """A name shared by several devices, narrowed to the one in the room of `devices` when exactly one
+        is there and it is not one of them; the name as said otherwise."""
+        area = self._area_of(devices)
+        if len(name.value) < 2 or area is None:
+            return name
+        there = tuple(i for i in name.value if self.index.area_of(i) == area)
+        return SlotValue(there, name.text) if len(there) == 1 and there[0] not in devices else name
+
+    def restatements(self, tokens: Sequence[str], history: Sequence[Turn]) -> list[tuple[list[str], str]]:
+        """Words that lean on the last turn, said in full, each with the intent it must then have: "the
+        hallway one" with the noun of the device just named ("the hallway light"), and a colour or a
+        speed alone after one was set ("actually, purple": "make it purple")."""
+        last = _last_acting(history)
+        if last is None or not last.commands:
+            return []
+        command = last.commands[-1]
+        intent = str(command["intent"])
+        found: list[tuple[list[str], str]] = []
+        noun = self._shared_noun(list(command.get("devices", ())))
+        spots = [i for i, w in enumerate(tokens) if w in ("one", "ones") and i > 0 and tokens[i - 1] != "the"]
+        if noun is not None and len(spots) == 1:
+            i = spots[0]
+            said = noun if tokens[i] == "one" else f"{noun}s"
+            found.append(([*tokens[:i], said, *tokens[i + 1 :]], ""))
+        lead = RESTATED_VALUE.get(intent)
+        if lead is not None and len(tokens) <= MAX_VALUE_WORDS and not refers(tokens):
+            found.append(([*lead, *tokens], intent))
+        return found
+
+    def _shared_noun(self, ids: Sequence[str]) -> str | None:
+        """The last word of the names of the devices ("light" for the bedroom light), when they share it."""
+        nouns = set()
+        for device in ids:
+            entity = self.index.entities.get(device)
+            words = tokenize(entity.names[0], strip_phrases=False) if entity is not None else []
+            if not words:
+                return None
+            nouns.add(words[-1])
+        return nouns.pop() if len(nouns) == 1 else None
 
     def _step(self, match: IntentMatch, history: Sequence[Turn]) -> list[IntentMatch] | None:
         """ "A bit more" / "a little less": one more relative step the way the last change went, or one
@@ -344,6 +409,22 @@ class FollowUps:
             return None
         return [_explicit(concrete, latest, "that")]
 
+    def bare_value(self, tokens: Sequence[str], history: Sequence[Turn]) -> IntentMatch | None:
+        """ "(Now) 70" right after a setting: the same setting again with this value, for the same devices.
+        Only a number said alone, and only when the last thing done set that value, so a stray number is
+        never taken for a brightness; None otherwise."""
+        parsed = parse_number(tokens, 0) if tokens else None
+        last = _last_acting(history)
+        if parsed is None or parsed[1] != len(tokens) or last is None or not last.commands:
+            return None
+        command = last.commands[-1]
+        kinds = {self.index.type_of(i) for i in command.get("devices", ())}
+        kind = kinds.pop() if len(kinds) == 1 else None
+        if kind is None or kind not in VALUE_BY_TYPE or VALUE_BY_TYPE[kind][0] != command["intent"]:
+            return None
+        value = SlotValue(parsed[0], " ".join(tokens))
+        return IntentMatch("followup_value", {"value": value}, " ".join(tokens), 1.0, "context")
+
     def _kind_in(self, match: IntentMatch, area: str | None) -> tuple[str, ...]:
         """The devices a type-only match ("the light") could mean in one room (none without a room)."""
         if area is None:
@@ -386,7 +467,11 @@ class FollowUps:
             if len(there) != 1 or there[0] in ids:
                 return match  # none or several there, or the device just named: the usual question
             return replace(match, slots={**match.slots, "name": SlotValue(there, name.text)})
-        return replace(match, slots={**match.slots, "area": SlotValue(area, "")})
+        inherited = replace(match, slots={**match.slots, "area": SlotValue(area, "")})
+        found = resolve_targets(inherited, self.index, None, types=self.types(match.intent))
+        # "… and the lamp to 20 percent" after the kitchen light: no lamp in the kitchen, so the room said
+        # before is not this part's; the part is resolved as said.
+        return match if found.problem in (NO_DEVICE, AMBIGUOUS) else inherited
 
     def _same_target(self, match: IntentMatch, earlier: Sequence[IntentMatch]) -> IntentMatch | None:
         """ "Skip this track and turn it up to 50": "it" is what the earlier part of the same utterance was
@@ -453,14 +538,56 @@ class FollowUps:
             1.0,
             "context",
         )
+        own = parse(tokens)
+        if own is not None and own.source != "classifier" and own.intent not in ANSWERS and _said(own):
+            return None  # "brighten the kitchen light": a whole command of its own, understood as said
+        named = self._named(tokens, own, pending, last.candidates)
+        if named is not None:
+            return named
         if last.question == "need-area":
             area = self._area_in(tokens)
             if area is None:
-                return None
+                return self._every_one(tokens, last, pending, parse)
             slots = {**pending.slots, "area": SlotValue(area, "")}
             return replace(pending, slots=slots)
         chosen = self._choose(tokens, last.candidates)
         return None if chosen is None else _explicit(pending, chosen, "")
+
+    def _named(
+        self, tokens: Sequence[str], own: IntentMatch | None, pending: IntentMatch, candidates: Sequence[str]
+    ) -> IntentMatch | None:
+        """ "The kitchen light", "the tv": an answer naming one device (read as a follow-up, or said by its
+        exact name), the one offered or, to "which room?", the one that can do what was asked."""
+        if own is not None and own.intent == "followup_name" and "name" in own.slots:
+            said, text = own.slots["name"].value, own.slots["name"].text
+        else:
+            words = tuple(t for t in tokens if t not in ARTICLES)
+            said, text = tuple(self._names.get(words, ())), " ".join(words)
+        ids = [i for i in said if not candidates or i in candidates]
+        allowed = self.types(pending.intent)
+        domain = pending.slots.get("domain")
+        fitting = [
+            i
+            for i in ids
+            if (allowed is None or self.index.type_of(i) in allowed)
+            and (domain is None or self.index.type_of(i) == domain.value)
+        ]
+        return _explicit(pending, fitting, text) if len(fitting) == 1 else None
+
+    def _every_one(
+        self, tokens: Sequence[str], last: Turn, pending: IntentMatch, parse: Parser
+    ) -> IntentMatch | None:
+        """ "Both", "all of them" to "which room?": every device of the kind asked about, in the whole home
+        ("both" only when there are two); the kind as first said ("the blinds", not the garage door)."""
+        every = set(tokens) & {"both", "all"}
+        asked = parse(tokenize(last.text))
+        if len(every) != 1 or asked is None or asked.intent != pending.intent or "domain" not in asked.slots:
+            return None
+        wide = IntentMatch(pending.intent, {"domain": asked.slots["domain"], "all": SlotValue(True, "")}, "")
+        ids = resolve_targets(wide, self.index, None, types=self.types(pending.intent)).ids
+        if not ids or (every == {"both"} and len(ids) != 2):
+            return None
+        return _explicit(pending, ids, "both" if every == {"both"} else "all")
 
     def _area_in(self, tokens: Sequence[str]) -> str | None:
         found = {area for words, area in self._areas.items() if _contains(tokens, words)}
@@ -494,6 +621,16 @@ class Ambiguous:
 
     ids: tuple[str, ...]
     pending: IntentMatch | None = None  # what to do once answered, when not the match itself
+
+
+ARTICLES = frozenset({"the", "my", "our"})
+# What an answer that only names a target is understood as.
+ANSWERS = frozenset({"followup_name", "followup_area"})
+
+
+def _said(match: IntentMatch) -> bool:
+    """Whether a command said its own target: a device or a room named."""
+    return any(match.slots[k].text for k in ("name", "area") if k in match.slots)
 
 
 def _share_query_area(matches: Sequence[IntentMatch]) -> list[IntentMatch]:

@@ -155,6 +155,15 @@ CAUSATIVES = frozenset(
 # Words that never open an order: asking who or why, or saying when or on what condition (Hearth cannot
 # schedule, so "when I get home turn the heating on" must not turn it on now).
 NOT_ORDERS = frozenset({"who", "whom", "whose", "why", "when", "whenever", "if", "unless", "until"})
+# Verbs after which "if" asks whether rather than sets a condition: "tell me if the door is open".
+ASKING_IF = frozenset({"me", "us", "know", "check", "see", "ask", "out", "wonder"})
+
+
+def _asked_whether(words: Sequence[str], i: int) -> bool:
+    """Whether the word at i is the "if" of a question asked inside an order ("let me know if …")."""
+    return words[i] == "if" and i > 0 and words[i - 1] in ASKING_IF
+
+
 # Asking for advice or permission: "should I …", "is it worth …", "do we need to …".
 ADVICE_WORDS = frozenset(
     {"should", "shall", "ought", "shouldn't", "worth", "recommend", "suggest", "advise", "advisable"}
@@ -312,7 +321,7 @@ def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
     False skips the check for a time said (the order is a timer's, whose time is its point).
     """
     words = strip_trailing_phrases(opening_stripped(tokens))
-    if NOT_ORDERS & set(words):
+    if NOT_ORDERS & {w for i, w in enumerate(words) if not _asked_whether(words, i)}:
         return "question"
     if ADVICE_WORDS & set(words) or any(_contains(words, p) for p in ADVICE_PHRASES):
         return "advice"

@@ -138,7 +138,7 @@ def _symbols(text: str) -> str:
     return text
 
 
-_LEADING_FIRST = frozenset({*(phrase[0] for phrase in (*LEADING_PHRASES, *WISHES)), "do", "mind"})
+_LEADING_FIRST = frozenset({*(phrase[0] for phrase in (*LEADING_PHRASES, *WISHES)), "do", "mind", "be"})
 _TRAILING_LAST = frozenset({*(phrase[-1] for phrase in TRAILING_PHRASES), "again"})
 
 
@@ -157,6 +157,17 @@ def strip_trailing_phrases(tokens: list[str]) -> list[str]:
     return tokens
 
 
+def _endearment(tokens: list[str]) -> int:
+    """Where the order starts after "be a dear and", "be an angel and", "be a good lad and" (one or two
+    words between the article and "and"); 0 when the tokens do not open so or nothing follows."""
+    if len(tokens) < 5 or tokens[0] != "be" or tokens[1] not in ("a", "an"):
+        return 0
+    for cut in (3, 4):
+        if tokens[cut] == "and" and "and" not in tokens[2:cut] and cut + 1 < len(tokens):
+            return cut + 1
+    return 0
+
+
 def strip_edge_phrases(tokens: list[str]) -> list[str]:
     """Drop wake words and courtesy phrases at the edges of an utterance (or of one clause of it)."""
     if not tokens or (tokens[0] not in _LEADING_FIRST and tokens[-1] not in _TRAILING_LAST):
@@ -172,6 +183,10 @@ def strip_edge_phrases(tokens: list[str]) -> list[str]:
             if tuple(tokens[: len(phrase)]) == phrase and tokens[len(phrase) : len(phrase) + 1] in _OBJECTS:
                 tokens = tokens[len(phrase) :]
                 changed = True
+        start = _endearment(tokens)
+        if start:
+            tokens = tokens[start:]  # "(would you) be a dear and …": the order follows
+            changed = True
         if tokens[:3] == ["do", "you", "mind"]:
             tokens = tokens[2:]
         if len(tokens) > 2 and tokens[0] == "mind" and tokens[1] in GERUND_BASES:

@@ -101,12 +101,20 @@ def _unique_closest(token: str, closest: list[str]) -> str | None:
         lambda word: _DOUBLES.sub(r"\1", word) == _DOUBLES.sub(r"\1", token),
         lambda word: sorted(word) == sorted(token),
         lambda word: word[0] == token[0],
+        # A dropped letter ("lockd" for "locked") is likelier than an added one ("lock" + "d").
+        lambda word: _dropped_from(token, word),
     )
     for test in tests:
         passing = [word for word in closest if test(word)]
         if len(passing) == 1:
             return passing[0]
     return None
+
+
+def _dropped_from(token: str, word: str) -> bool:
+    """Whether `token` is `word` with letters left out (every letter of it in `word`, in order)."""
+    letters = iter(word)
+    return all(char in letters for char in token)
 
 
 def _guarded(token: str, word: str, distance: int, closest: list[str]) -> tuple[str, float]:
@@ -131,11 +139,15 @@ class Corrected:
 class SpellCorrector:
     """Corrects out-of-vocabulary tokens to a unique close vocabulary word, splits and joins merged words."""
 
-    def __init__(self, vocabulary: Collection[str], *, keep: Collection[str] = ()) -> None:
+    def __init__(
+        self, vocabulary: Collection[str], *, keep: Collection[str] = (), compounds: Collection[str] = ()
+    ) -> None:
         """`vocabulary`: the words tokens may be corrected to; `keep`: more words that are never changed
-        (device and area names, which the entity linker matches with its own margin rule)."""
+        (device and area names, which the entity linker matches with its own margin rule); `compounds`:
+        words two tokens said apart are always joined into, even two known words ("bath room")."""
         targets = frozenset(word for word in vocabulary if word)
         self.vocabulary = targets | frozenset(word for word in keep if word)
+        self._compounds = frozenset(compounds)
         self._index = DeleteIndex(word for word in targets if word.isalpha())
 
     def correct(self, tokens: Sequence[str]) -> Corrected:
@@ -164,7 +176,9 @@ class SpellCorrector:
     def _joins(self, first: str, second: str) -> bool:
         """Whether two tokens are one vocabulary word said apart ("bed room"), without flipping polarity."""
         joined = first + second
-        if joined not in self.vocabulary or (first in self.vocabulary and second in self.vocabulary):
+        if joined not in self.vocabulary:
+            return False
+        if first in self.vocabulary and second in self.vocabulary and joined not in self._compounds:
             return False
         # "un lock" may be noise around "lock": never turn a polarity word into another one.
         return not (joined in POLARITY_WORDS and (first in POLARITY_WORDS or second in POLARITY_WORDS))

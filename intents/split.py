@@ -34,6 +34,10 @@ CARRIERS: dict[str, tuple[str, ...]] = {
     "get_temperature": ("what", "is", "the", "temperature", "in"),
     "get_humidity": ("what", "is", "the", "humidity", "in"),
 }
+# Words that order something by themselves when said after a target ("garage door open", "the fan off").
+OWN_VERBS = frozenset(
+    {"on", "off", "open", "close", "shut", "lock", "unlock", "play", "pause", "stop", "up", "down", "dim"}
+)
 MAX_SEGMENTS = 6
 NEGATIONS = frozenset({"not", "don't", "dont", "never", "no"})
 # What a part that is only a target looks like on its own.
@@ -81,7 +85,7 @@ class CommandSplitter:
             return None
         # A value said once at the end is every target's ("dim the kitchen light and the hallway light to
         # 20 percent"), not only the last one's, the first being merely dimmed.
-        shared = _share_value(segments, strict or parse)
+        shared = _share_value(segments, strict or parse) or _share_tail(segments, parse)
         if shared is not None:
             return shared
         cache: dict[tuple[int, int], IntentMatch | None] = {}
@@ -111,8 +115,13 @@ class CommandSplitter:
                 match = None if negated else (parse if end - start == 1 else strict)(words)
                 # "... and the bedroom fan": a part that names only a target takes the verb before it.
                 verbless = bool(words) and words[0] in self._target_starts
-                # A part the classifier guessed a verb for ("the lights in here" as "dim") borrows one too.
-                guessed = match is None or match.intent in VERBLESS or match.source == "classifier"
+                # A part the classifier guessed a verb for ("the lights in here" as "dim") borrows one too,
+                # unless the part says its own ("garage door open"): that verb is the part's, not the last.
+                guessed = (
+                    match is None
+                    or match.intent in VERBLESS
+                    or (match.source == "classifier" and not OWN_VERBS & set(words))
+                )
                 if verbless and guessed and start > 0 and not negated:
                     borrowed = self._borrow_verb(words, matches[-1], parse)
                     if borrowed is not None or match is None or match.intent in VERBLESS:
@@ -128,6 +137,12 @@ class CommandSplitter:
 
     @staticmethod
     def _borrow_verb(words: list[str], previous: IntentMatch, parse: Parser) -> IntentMatch | None:
+        # "turn the tv down and the speaker up": the verb said before, with this part's own direction.
+        verb = _verb_before_target(previous)
+        if verb is not None:
+            match = parse([*verb, *words])
+            if match is not None and _directed_alike(match, previous, words):
+                return match
         carrier = CARRIERS.get(previous.intent)
         if carrier is None:
             return None
@@ -234,6 +249,102 @@ def _share_value(segments: list[list[str]], parse: Parser) -> tuple[IntentMatch,
         ):
             return (*(part for part in parts if part is not None), ending)
     return None
+
+
+def _share_tail(segments: list[list[str]], parse: Parser) -> tuple[IntentMatch, ...] | None:
+    """ "The hall light, the garage light and the kitchen light on": a verb said once after the last of a
+    list of targets is every target's. Only when every earlier part is a bare target (no verb, no
+    negation) and reads, with those words after it, as the same command with the same values."""
+    last = parse(segments[-1])
+    if last is None or last.intent in VERBLESS:
+        return None
+    span = _target_span(segments[-1], last)
+    if span is None or any(w not in ARTICLES for w in segments[-1][: span[0]]):
+        return None  # a verb before the target ("turn on the lamp") is that part's alone
+    tail = segments[-1][span[1] :]
+    if not tail:
+        return None
+    parts: list[IntentMatch] = []
+    for segment in segments[:-1]:
+        alone = parse(segment)
+        if NEGATIONS & set(segment) or (alone is not None and alone.intent not in VERBLESS):
+            return None
+        part = parse([*segment, *tail])
+        if part is None or part.intent != last.intent or _values(part) != _values(last):
+            return None
+        parts.append(part)
+    return (*parts, last)
+
+
+ARTICLES = frozenset({"the", "my", "our"})
+
+
+def _values(match: IntentMatch) -> dict[str, object]:
+    return {k: match.slots[k].value for k in VALUE_SLOTS if k in match.slots}
+
+
+def _target_span(tokens: list[str], match: IntentMatch) -> tuple[int, int] | None:
+    """Where the words naming a match's target start and end in `tokens`; None when not found."""
+    spans = [
+        (found, found + len(match.slots[k].text.split()))
+        for k in TARGET_SLOTS
+        if k in match.slots and (found := _find(tokens, match.slots[k].text)) is not None
+    ]
+    if not spans:
+        return None
+    return min(a for a, _ in spans), max(b for _, b in spans)
+
+
+# Words that say which way a command goes; a borrowed verb keeps the part's own ("... and the fan off").
+DIRECTIONS = frozenset({"on", "off", "up", "down"})
+# Commands that differ only by the direction said: a part may borrow the verb of another of its group.
+DIRECTED_GROUPS: tuple[frozenset[str], ...] = (
+    frozenset({"turn_on", "turn_off"}),
+    frozenset(
+        {
+            "brightness_up",
+            "brightness_down",
+            "volume_up",
+            "volume_down",
+            "temperature_up",
+            "temperature_down",
+        }
+    ),
+)
+SAID_DIRECTION: dict[str, str] = {
+    "turn_on": "on",
+    "turn_off": "off",
+    "brightness_up": "up",
+    "volume_up": "up",
+    "temperature_up": "up",
+    "brightness_down": "down",
+    "volume_down": "down",
+    "temperature_down": "down",
+}
+
+
+def _verb_before_target(match: IntentMatch) -> list[str] | None:
+    """The verb of a part said before its target, without a direction ("turn" in "turn the tv down")."""
+    tokens = match.text.split()
+    span = _target_span(tokens, match)
+    if span is None:
+        return None
+    verb = [w for w in tokens[: span[0]] if w not in DIRECTIONS and w not in ARTICLES]
+    return verb or None
+
+
+def _directed_alike(match: IntentMatch, previous: IntentMatch, words: list[str]) -> bool:
+    """Whether a part read with a borrowed verb is the same command, or one of its group whose direction
+    the part says itself, once and at its end ("the speaker up"), so no direction is ever guessed."""
+    if match.intent == previous.intent:
+        return False  # the usual carriers decide those, with their own checks
+    said = SAID_DIRECTION.get(match.intent)
+    return (
+        said is not None
+        and any(match.intent in g and previous.intent in g for g in DIRECTED_GROUPS)
+        and words[-1] == said
+        and len(DIRECTIONS & set(words)) == 1
+    )
 
 
 def _after_target(tokens: list[str], match: IntentMatch | None) -> list[str] | None:

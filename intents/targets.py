@@ -156,7 +156,9 @@ def _by_domain(
         # lounge lamp": the one called a lamp, or a question when several could be meant.
         ids = _kind_of(index, index.of_type(device_type, str(area.value)), domain)
         if len(ids) > 1 and not plural and not everywhere and not _plural_word(domain):
-            named = _named_like(index, ids, domain)
+            # As in the speaker's own room: "the living room light" (the type's own word) may be either of
+            # its lights, even when only one has "light" in its name; ask rather than pick.
+            named = () if _own_word(domain) else _named_like(index, ids, domain)
             what = f"the {words} in {_the(area)}"
             return (
                 Targets(named) if len(named) == 1 else Targets(problem=AMBIGUOUS, candidates=ids, what=what)
@@ -168,7 +170,13 @@ def _by_domain(
         return Targets(ids, what=f"all the {words}") if ids else _none(words)
     only = _kind_of(index, index.of_type(device_type, anywhere=True), domain)
     if client_area is None:
-        # "Lock the door" from a phone: with a single lock in the home there is nothing to ask.
+        # "Lock the door" from a phone: with a single lock in the home there is nothing to ask. "The lamp"
+        # from a phone: the one device in the home whose own name calls it a lamp. An alias does not count
+        # ("bedroom heating" does not make the bedroom's the heating of the whole home).
+        if len(only) > 1 and not plural and not _own_word(domain) and not _plural_word(domain):
+            named = _called_by_name(index, only, domain)
+            if len(named) == 1:
+                return Targets(named, what=f"the {words}")
         return (
             Targets(only, what=f"the {words}") if len(only) == 1 else Targets(problem=NEED_AREA, what=words)
         )
@@ -179,8 +187,7 @@ def _by_domain(
         # "The lamp" in a room with a lamp and a ceiling light is the one called a lamp, as when the room
         # is said. "The light" (the type's own word, which every light answers to) in a room with several:
         # ask rather than pick one.
-        own_word = domain.text == words_of_type(device_type)
-        named = () if own_word or _plural_word(domain) else _named_like(index, ids, domain)
+        named = () if _own_word(domain) or _plural_word(domain) else _named_like(index, ids, domain)
         if len(named) == 1:
             return Targets(named, what=f"the {words}")
         return Targets(problem=AMBIGUOUS, candidates=ids, what=f"the {words}")
@@ -203,6 +210,17 @@ def _named_like(index: EntityIndex, ids: tuple[str, ...], domain: SlotValue) -> 
     return tuple(
         i for i in ids if word and any(word in name.lower().split() for name in index.entities[i].names)
     )
+
+
+def _called_by_name(index: EntityIndex, ids: tuple[str, ...], domain: SlotValue) -> tuple[str, ...]:
+    """The devices whose display name ends with the type word said ("living room lamp" for "lamp")."""
+    word = domain.text.split()[-1] if domain.text else ""
+    return tuple(i for i in ids if word and index.name_of(i).lower().split()[-1:] == [word])
+
+
+def _own_word(domain: SlotValue) -> bool:
+    """Whether the type was called by its own word ("light"), which every device of the type answers to."""
+    return domain.text == words_of_type(str(domain.value))
 
 
 def _plural_word(domain: SlotValue) -> bool:

@@ -21,10 +21,12 @@ from .classify import ClassifierLayer
 from .context import Turn
 from .document import IntentData
 from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, refers
+from .idioms import rephrase
 from .model import AreaName, EntityName, IntentMatch, SlotValue
 from .mood import TIMER_INTENTS, acts, describes_state, not_an_order
 from .normalize import strip_edge_phrases, tokenize
 from .numbers import NUMBER_WORDS
+from .partial import partial_names
 from .recognizer import TemplateRecognizer
 from .speller import SpellCorrector
 from .split import CommandSplitter
@@ -47,6 +49,8 @@ ASR_FIXES: dict[tuple[str, str], tuple[str, str]] = {
 # parses with the templates, so a real "read" or "clothes" elsewhere changes nothing.
 HOMOPHONES: dict[str, str] = {
     "clothes": "close",
+    "counsel": "cancel",
+    "council": "cancel",
     "paused": "pause",
     "closed": "close",
     "paws": "pause",
@@ -127,11 +131,16 @@ class Understander:
         words = template_words(data)
         names = {w for e in entities for n in e.names for w in tokenize(n, strip_phrases=False)}
         names |= {w for a in areas for n in a.names for w in tokenize(n, strip_phrases=False)}
+        # Everyday words for a name ("telly" for the tv, "big light") are names too: never "corrected".
+        names |= {w for run in partial_names(entities, areas, words) for w in run}
         # Command words only: a misspelt name goes to the linker, whose margin rule asks "did you mean the
         # bedroom or the bathroom light?" instead of correcting to whichever is one letter closer.
         # Number words and negations are never corrected either: "ten" is not a misspelt "tea", and "not
         # the speaker" must never become "now the speaker".
-        self.speller = SpellCorrector(words, keep=names | NUMBER_WORDS | NEGATIONS)
+        # A name word said in two ("bath room") is that name word, even when both halves are words too.
+        compounds = {w for w in names - words if w.isalpha() and len(w) > 5}
+        self.speller = SpellCorrector(words, keep=names | NUMBER_WORDS | NEGATIONS, compounds=compounds)
+        self._name_words = frozenset(names)
         self.classifier = classifier
         self.followups = FollowUps(self.index, areas, intent_types)
         area_names = [tuple(tokenize(n, strip_phrases=False)) for a in areas for n in a.names]
@@ -152,11 +161,23 @@ class Understander:
             if answered is not None:
                 return self._checked(Understanding((answered,), layer="context"), tokens, text, client_area)
         found = self._context_free(tokens, text)
+        if not found.matches and found.question is None and history:
+            bare = self.followups.bare_value(tokens, history)
+            found = self._restated(tokens, history) or (Understanding((bare,)) if bare else found)
         if not found.matches:
             return self._checked(found, tokens, text, client_area)
         resolved = self.followups.resolve(found, history, client_area)
         resolved = replace(resolved, matches=tuple(timer_duration(m) for m in resolved.matches))
         return self._checked(resolved, tokens, text, client_area)
+
+    def _restated(self, tokens: list[str], history: Sequence[Turn]) -> Understanding | None:
+        """Words only the last turn makes whole ("and the hallway one too", "actually, purple"), read in
+        full; None when no such reading is understood as the intent it must be."""
+        for words, intent in self.followups.restatements(tokens, history):
+            found = self._context_free(words, " ".join(words))
+            if found.matches and all(m.intent == (intent or m.intent) for m in found.matches):
+                return found
+        return None
 
     def _checked(
         self, found: Understanding, tokens: list[str], text: str, client_area: str | None
@@ -271,14 +292,22 @@ class Understander:
             if match is not None:
                 fuzzy = replace(match, confidence=corrected.confidence * 0.9, source="fuzzy")
                 return Understanding((fuzzy,), layer="fuzzy", corrected=corrected.changes)
+        match = self._rephrased(tokens, corrected.tokens, text)
+        if match is not None:
+            fuzzy = replace(match, confidence=corrected.confidence * 0.9, source="fuzzy")
+            return Understanding((fuzzy,), layer="fuzzy", corrected=corrected.changes)
         boundaries = comma_boundaries(text, len(tokens))
         parts = self.splitter.split(corrected.tokens, self._clause, boundaries, strict=self._exact_clause)
         if parts is not None:
-            return Understanding(_without_echoes(parts), layer="split", corrected=corrected.changes)
+            kept = _without_echoes(_without_reasons(parts))
+            return Understanding(kept, layer="split", corrected=corrected.changes)
         if boundaries:
             clause = self._one_command_in_clauses(corrected.tokens, boundaries)
             if clause is not None:
                 return Understanding((clause,), layer="split", corrected=corrected.changes)
+            parts = self._commands_between_remarks(corrected.tokens, boundaries)
+            if parts is not None:
+                return Understanding(_without_echoes(parts), layer="split", corrected=corrected.changes)
         if self.splitter.joined(corrected.tokens, boundaries):
             return Understanding()  # several commands, not all understood: do none rather than a wrong one
         if self.classifier is not None:
@@ -315,18 +344,34 @@ class Understander:
                 j for j in others if links[j] and _no_command(parsed[j]) and not describes_state(clauses[j])
             ]
             named = {m[1]: m[2] for j in others for m in links[j] if m[0] == "name"}
-            words: list[str] | None = None
+            attempts: list[tuple[list[str] | None, int | None]] = []
             if len(bare) == 1:
-                words = _replace_pronoun(clauses[i], clauses[bare[0]])
-                consumed.update(bare)
-            elif len(named) == 1:
-                words = _replace_pronoun(clauses[i], ["the", *next(iter(named.values())).split()])
-            if words is not None:
-                parsed[i] = self._single_tokens(words)
+                attempts.append((_replace_pronoun(clauses[i], clauses[bare[0]]), bare[0]))
+            if len(named) == 1:
+                # "I can barely hear the telly, turn it up": no bare target, or it does not read as one
+                named_words = ["the", *next(iter(named.values())).split()]
+                attempts.append((_replace_pronoun(clauses[i], named_words), None))
+            readings = [(self._single_tokens(words), used) for words, used in attempts if words is not None]
+            if readings:
+                reading, used = next((r for r in readings if r[0] is not None), readings[0])
+                parsed[i] = reading
+                if used is not None:
+                    consumed.add(used)
         commands = [(i, m) for i, m in enumerate(parsed) if m is not None and m.intent not in VERBLESS]
         if not commands:
-            return None
+            return self._one_command_said_apart(tokens, clauses)
         best_i, best = max(commands, key=lambda item: _specificity(item[1]))
+        if _vague(best) and not refers(clauses[best_i]):
+            # "I can't hear the telly, louder please": the one device another clause names.
+            sources = [j for j in range(len(clauses)) if j != best_i and links[j]]
+            if len(sources) == 1 and len(links[sources[0]]) == 1:
+                aimed = self._aimed_at(best, links[sources[0]][0])
+                if aimed is not None and not NEGATIONS & set(clauses[sources[0]]):
+                    best = aimed
+                    consumed.add(sources[0])
+        whole = self._one_command_said_apart(tokens, clauses)
+        if whole is not None and _says_more(whole, best):
+            return whole  # "do a rice timer, 12 minutes": read as one sentence, the name is kept too
         targets = set(best.slots["name"].value) if "name" in best.slots else set()
         for i, clause in enumerate(clauses):
             if i == best_i or i in consumed:
@@ -342,6 +387,58 @@ class Understander:
                     return None
         return replace(best, source="split")
 
+    def _one_command_said_apart(self, tokens: Sequence[str], clauses: list[list[str]]) -> IntentMatch | None:
+        """ "Bedroom fan, medium please": no clause is a command alone, so the clauses are one command with
+        a pause in it; understood as if said without one. Never with a negation or a described state."""
+        if any(NEGATIONS & set(c) or describes_state(c) for c in clauses):
+            return None
+        match = self._clause(strip_edge_phrases(list(tokens)))
+        return None if match is None or match.intent in VERBLESS else replace(match, source="split")
+
+    def _aimed_at(self, match: IntentMatch, mention: tuple[str, tuple[str, ...], str]) -> IntentMatch | None:
+        """A command that named no target, aimed at the one device a remark names when that device can
+        do it (a relative change by the device's kind: louder for a speaker); None otherwise."""
+        kind, ids, text = mention
+        if kind != "name" or len(ids) != 1:
+            return None
+        device_type = self.index.type_of(ids[0])
+        intent = RELATIVE_FAMILIES.get(match.intent, {}).get(device_type or "", match.intent)
+        allowed = self.followups.types(intent)
+        if allowed is not None and device_type not in allowed:
+            return None
+        slots = {k: v for k, v in match.slots.items() if k not in TARGET_WORDS}
+        slots["name"] = SlotValue(ids, text)
+        return replace(match, intent=intent, slots=slots)
+
+    def _commands_between_remarks(
+        self, tokens: Sequence[str], boundaries: Sequence[int]
+    ) -> tuple[IntentMatch, ...] | None:
+        """Several commands with a remark before or after them, set off by a comma: "open the blinds and
+        turn the light off, I'm up". The remark must be no command, name no device or room and hold no
+        negation; the commands are then split as if it had not been said."""
+        if self.classifier is None:
+            return None  # without the linker a remark cannot be checked for devices and rooms
+        first, last = boundaries[0], boundaries[-1]
+        # a remark before the commands, or after them
+        for start, end, remark in ((first, len(tokens), tokens[:first]), (0, last, tokens[last:])):
+            if not self._remark(strip_edge_phrases(list(remark))):
+                continue
+            inner = [b - start for b in boundaries if start < b < end]
+            parts = self.splitter.split(tokens[start:end], self._clause, inner, strict=self._exact_clause)
+            if parts is not None:
+                return parts
+        return None
+
+    def _remark(self, words: list[str]) -> bool:
+        """Whether a clause only remarks on something ("I'm up", "we're back"): no command, no device or
+        room named, no negation."""
+        return (
+            bool(words)
+            and not (NEGATIONS & set(words))
+            and self._clause(words) is None
+            and not self._linker_mentions(words)
+        )
+
     def _linker_mentions(self, tokens: Sequence[str]) -> list[tuple[str, tuple[str, ...], str]]:
         assert self.classifier is not None
         return [(m.kind, m.ids, m.text) for m in self.classifier.linker.link(list(tokens)).mentions]
@@ -352,10 +449,25 @@ class Understander:
         if match is not None:
             return match
         corrected = self.speller.correct(tokens)
-        if not corrected.changes:
-            return None
-        match = self.recognizer.recognize_tokens(corrected.tokens)
-        return None if match is None else replace(match, confidence=corrected.confidence, source="fuzzy")
+        if corrected.changes:
+            match = self.recognizer.recognize_tokens(corrected.tokens)
+            if match is not None:
+                return replace(match, confidence=corrected.confidence, source="fuzzy")
+        match = self._rephrased(tokens, corrected.tokens)
+        return (
+            None if match is None else replace(match, confidence=corrected.confidence * 0.9, source="fuzzy")
+        )
+
+    def _rephrased(self, said: Sequence[str], corrected: Sequence[str], text: str = "") -> IntentMatch | None:
+        """The templates' reading of an idiom said in plain words (see `idioms`), from the words as said
+        ("a cup of coffee": "cup" is no misspelt "up") or else as spell-corrected; None when none reads."""
+        for tokens in dict.fromkeys((tuple(said), tuple(corrected))):
+            rephrased = rephrase(tokens, self._name_words)
+            if rephrased != list(tokens):
+                match = self.recognizer.recognize_tokens(rephrased, text)
+                if match is not None:
+                    return match
+        return None
 
     def _clause(self, tokens: Sequence[str]) -> IntentMatch | None:
         """One command from one part of an utterance; a part that describes a state ("the front door's
@@ -478,6 +590,27 @@ def _without_echoes(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
     return tuple(kept)
 
 
+# How a remark on the weather or the room opens: "it's getting chilly", "it is so stuffy".
+IMPERSONAL = (("it's",), ("its",), ("it", "is"), ("it", "was"), ("it", "gets"), ("it", "got"))
+
+
+def _without_reasons(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
+    """ "Bedroom fan off, it's getting chilly": a remark on the room ("it's …") that names nothing, said
+    beside an order that names its device, is the order's reason, not a second order (a guess of the
+    classifier's at what it wants); dropped. Never the only part, and never one that names a target."""
+    named = [p for p in parts if not _vague(p)]
+    reasons = [
+        p
+        for p in parts
+        if p.source == "classifier"
+        and _vague(p)
+        and any(tuple(p.text.split()[: len(o)]) == o for o in IMPERSONAL)
+    ]
+    if not named or not reasons:
+        return parts
+    return tuple(p for p in parts if p not in reasons)
+
+
 def _kind(match: IntentMatch) -> str:
     """The intent, with relative changes by direction: "turn it down" is brightness or volume by device."""
     if match.intent in RELATIVE_FAMILIES:
@@ -507,6 +640,16 @@ def _an_order(match: IntentMatch | None, tokens: Sequence[str]) -> IntentMatch |
     ):
         return None
     return match
+
+
+def _says_more(whole: IntentMatch, part: IntentMatch) -> bool:
+    """Whether a reading of the whole utterance is the part's command with more slots said, and the
+    same values for those the part has."""
+    return (
+        whole.intent == part.intent
+        and whole.slots.keys() > part.slots.keys()
+        and all(whole.slots[k].value == v.value for k, v in part.slots.items())
+    )
 
 
 def _has_target(match: IntentMatch) -> bool:
@@ -558,9 +701,18 @@ def comma_boundaries(text: str, count: int) -> tuple[int, ...]:
     if len(pieces) < 2:
         return ()
     lengths = [len(tokenize(piece, strip_phrases=False)) for piece in pieces]
-    if sum(lengths) != count:
-        return ()  # leading or trailing phrases were stripped: positions would not line up
-    return tuple(itertools.accumulate(lengths[:-1]))
+    cuts = tuple(itertools.accumulate(lengths[:-1]))
+    if sum(lengths) == count:
+        return cuts
+    # Phrases were stripped at the edges ("hold on, pause the tv, …"): shift the cuts by what went first.
+    full = tokenize(text, strip_phrases=False)
+    kept = strip_edge_phrases(list(full))
+    if sum(lengths) != len(full) or len(kept) != count:
+        return ()
+    offset = next((k for k in range(len(full) - count + 1) if full[k : k + count] == kept), None)
+    if offset is None:
+        return ()  # a phrase was rewritten, not only dropped: positions would not line up
+    return tuple(c - offset for c in cuts if 0 < c - offset < count)
 
 
 SingleParser = Callable[[Sequence[str]], IntentMatch | None]

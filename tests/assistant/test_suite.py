@@ -18,7 +18,8 @@ from devices.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITES = {
-    name: ROOT / "tests" / "intents" / name for name in ("suite", "holdout", "fresh", "blind", "blind2")
+    name: ROOT / "tests" / "intents" / name
+    for name in ("suite", "holdout", "fresh", "blind", "blind2", "blind3")
 }
 # Lowest accepted exact rate per category (percent), a little under what was measured when they were set.
 FLOORS = {
@@ -71,10 +72,19 @@ FLOORS = {
         "template": 98,
         "typo": 95,
         "asr_noise": 95,
-        "paraphrase": 79,
-        "multi_command": 78,
-        "followup": 92,
+        "paraphrase": 95,
+        "multi_command": 97,
+        "followup": 98,
         "safety": 92,
+    },
+    "blind3": {
+        "template": 98,
+        "typo": 97,
+        "asr_noise": 96,
+        "paraphrase": 96,
+        "multi_command": 97,
+        "followup": 97,
+        "safety": 97,
     },
 }
 

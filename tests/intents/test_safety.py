@@ -5,23 +5,19 @@ that could mean a device here or one where the last one was asks; "play <somethi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from intents.classifier import load_or_train
-from intents.classify import ClassifierLayer
-from intents.context import Turn
-from intents.linker import EntityLinker
 from intents.model import AreaName, EntityName, IntentMatch, SlotValue
-from intents.mood import acts, describes_state, narrated, not_an_order
+from intents.mood import describes_state, narrated, not_an_order
 from intents.normalize import tokenize
 from intents.recognizer import IntentData
 from intents.targets import EntityIndex, resolve_targets
-from intents.understand import Understander, Understanding
-from intents.vocabulary import template_words
+from intents.understand import Understander
+
+from .small_home import SmallHome
 
 AREAS = [
     AreaName("kitchen", ("kitchen",)),
@@ -61,45 +57,19 @@ TYPES: dict[str, frozenset[str]] = {
 }
 
 
+HOME = SmallHome(ENTITIES, AREAS, TYPES)
+actions = HOME.actions
+talk = HOME.talk
+
+
 @pytest.fixture(scope="module")
 def understander(data: IntentData, model_cache: Path) -> Understander:
-    return make_understander(data, model_cache)
+    return HOME.understander(data, model_cache)
 
 
 def make_understander(data: IntentData, model_cache: Path) -> Understander:
     """The layered understander over this small home, with the cached classifier."""
-    classifier, _trained = load_or_train(data, model_cache)
-    linker = EntityLinker(ENTITIES, AREAS, vocabulary=template_words(data))
-    layer = ClassifierLayer(classifier, linker, data, INDEX, intent_types=TYPES.get)
-    return Understander(data, ENTITIES, AREAS, classifier=layer, intent_types=TYPES.get)
-
-
-def _ids(match: IntentMatch, area: str | None) -> tuple[str, ...] | str:
-    targets = resolve_targets(match, INDEX, area, types=TYPES.get(match.intent))
-    return targets.problem or targets.ids
-
-
-def actions(found: Understanding, area: str | None = None) -> list[tuple[str, Any]]:
-    """(intent, device ids) of every match that would change something; a question acts on nothing."""
-    if found.question is not None:
-        return []
-    return [(m.intent, _ids(m, area)) for m in found.matches if acts(m.intent)]
-
-
-def talk(understander: Understander, texts: Sequence[str], area: str | None = None) -> Understanding:
-    """Say each text in turn; the turns before the last become its history."""
-    history: list[Turn] = []
-    found = Understanding()
-    for text in texts:
-        found = understander.understand(text, history, area)
-        commands = tuple(
-            {"intent": m.intent, "slots": {}, "devices": list(_ids(m, area))}
-            for m in found.matches
-            if isinstance(_ids(m, area), tuple)
-        )
-        devices = tuple(d for c in commands for d in c["devices"])
-        history.append(Turn(text, None, {}, devices, "", 0.0, True, found.question, commands=commands))
-    return found
+    return HOME.understander(data, model_cache)
 
 
 # ---- 1. narration and questions about who did what ----------------------------------------------------

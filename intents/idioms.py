@@ -1,0 +1,158 @@
+"""Everyday ways of saying a command that the templates do not: rewritten into plain words, tried last.
+
+Each rewrite keeps every word that says what to do or which way ("down" stays "down"); it only replaces a
+household idiom by the order it stands for ("make me a coffee" is "turn on the coffee maker"), a colourful
+verb by a plain one ("knock the heating down"), drops a reason said after the order ("… for the
+postman"), or puts a name back in its usual order ("the door at the front"). The rewritten words must
+still parse as a whole, so a rewrite never makes a command of words that were none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from .mood import DAY_PARTS, REPEAT_UNITS, TIMER_WORDS, WHEN_WORDS
+from .numbers import NUMBER_WORDS
+
+# Whole clauses that are household idioms, and the order each stands for. "{a}" is an optional article.
+_DRINKS = ("coffee", "espresso", "latte", "cappuccino")
+_COFFEE_ON = ("turn", "on", "the", "coffee", "maker")
+
+
+def _coffee_idioms() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """ "make me a coffee", "brew some coffee", "put the coffee on", "get a coffee going" …"""
+    idioms: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for drink in _DRINKS:
+        for article in ((), ("a",), ("some",), ("the",), ("a", "cup", "of"), ("a", "pot", "of")):
+            for verb in (
+                ("make",),
+                ("brew",),
+                ("make", "me"),
+                ("make", "us"),
+                ("brew", "me"),
+                ("brew", "us"),
+            ):
+                idioms[(*verb, *article, drink)] = _COFFEE_ON
+            idioms[("put", *article, drink, "on")] = _COFFEE_ON
+            idioms[("get", *article, drink, "going")] = _COFFEE_ON
+            idioms[("start", *article, drink)] = _COFFEE_ON
+    return idioms
+
+
+IDIOMS: dict[tuple[str, ...], tuple[str, ...]] = _coffee_idioms()
+
+# Verbs people use for "turn" when a direction follows: "knock the heating down a notch", "nudge it up".
+TURN_VERBS = frozenset({"knock", "nudge", "kick", "bump", "push", "crank", "notch", "jack", "ramp"})
+UP_DOWN = frozenset({"up", "down"})
+
+# A reason after the order: "for the postman", "for my son". Never a time ("for the evening", "for an
+# hour"): Hearth cannot schedule, so those must stay unsaid-to-be-done.
+REASON_OWNERS = frozenset({"the", "my", "our", "his", "her", "their", "your"})
+TIME_NOUNS = (
+    REPEAT_UNITS
+    | DAY_PARTS
+    | WHEN_WORDS
+    | frozenset(
+        {
+            "weekend",
+            "week",
+            "month",
+            "year",
+            "moment",
+            "while",
+            "rest",
+            "next",
+            "today",
+            "holiday",
+            "holidays",
+            "summer",
+            "winter",
+            "timer",
+            "duration",
+            "meantime",
+        }
+    )
+)
+MAX_REASON = 2  # words after the owner: "for the postman", "for my little sister"
+
+# Positions that go before a name's noun: "the door at the front" is the front door.
+POSITIONS = frozenset({"front", "back", "side"})
+POSITION_LINKS = frozenset({"at", "on", "in", "by"})
+
+
+def rephrase(tokens: Sequence[str], names: Collection[str]) -> list[str]:
+    """The tokens with idioms said in plain words; the same tokens when none applies.
+
+    `names`: the words of the home's device and area names; a "for …" naming one of them is no reason.
+    """
+    words = list(tokens)
+    whole = IDIOMS.get(tuple(words))
+    if whole is not None:
+        return list(whole)
+    words = _plain_verb(_asked_as_wish(_without_remembering(words)))
+    words = _without_reason(words, names)
+    return _positions_first(words)
+
+
+# Asking to be given a timer: "give me a timer for ten minutes" sets one.
+GIVE_ME = (("give", "me"), ("get", "me"), ("give", "us"), ("get", "us"))
+# Asking whether a device can be so: "can the lamp be red" is "make the lamp red".
+CAN_BE = frozenset({"can", "could"})
+
+
+def _asked_as_wish(words: list[str]) -> list[str]:
+    """ "Give me a timer for …" → "set a timer for …"; "can the lamp be red" → "make the lamp red"."""
+    if tuple(words[:2]) in GIVE_ME and words[2:3] in (["a"], ["an"]) and TIMER_WORDS & set(words):
+        return ["set", *words[2:]]
+    if words[:2] in ([w, "the"] for w in CAN_BE) and words.count("be") == 1 and words[-1] != "be":
+        return ["make", *(w for w in words[1:] if w != "be")]
+    return words
+
+
+# "Did I remember to lock the door", "did we forget to switch the fan off": asks what "did I lock the door"
+# asks, the state of the device (either way the answer is the state).
+ASKERS = frozenset({"i", "we", "you"})
+REMEMBERING = frozenset({"remember", "forget"})
+
+
+def _without_remembering(words: list[str]) -> list[str]:
+    """ "Did I remember to lock the front door" → "did I lock the front door": only as a question."""
+    asked = len(words) > 4 and words[0] == "did" and words[1] in ASKERS
+    if asked and words[2] in REMEMBERING and words[3] == "to":
+        return [*words[:2], *words[4:]]
+    return words
+
+
+def _plain_verb(words: list[str]) -> list[str]:
+    """ "Knock the thermostat down" → "turn the thermostat down": only with "up" or "down" said after."""
+    if words and words[0] in TURN_VERBS and UP_DOWN & set(words[1:]):
+        return ["turn", *words[1:]]
+    return words
+
+
+def _without_reason(words: list[str], names: Collection[str]) -> list[str]:
+    """ "Unlock the door for the postman" → "unlock the door": a reason at the end is dropped when it names
+    nobody Hearth knows as a device or room and is no time."""
+    if TIMER_WORDS & set(words):
+        return words  # "a timer for the pasta": the name of the timer
+    for size in range(1, MAX_REASON + 1):
+        start = len(words) - size - 2
+        if start < 2 or words[start] != "for" or words[start + 1] not in REASON_OWNERS:
+            continue
+        reason = words[start + 2 :]
+        if any(
+            w in names or w in TIME_NOUNS or w in NUMBER_WORDS or not w.replace("'", "").isalpha()
+            for w in reason
+        ):
+            return words
+        return words[:start]
+    return words
+
+
+def _positions_first(words: list[str]) -> list[str]:
+    """ "the door at the front" → "the front door"."""
+    for i in range(1, len(words) - 3):
+        noun, link, article, position = words[i : i + 4]
+        if words[i - 1] == "the" and link in POSITION_LINKS and article == "the" and position in POSITIONS:
+            return [*words[:i], position, noun, *words[i + 4 :]]
+    return words

@@ -1,0 +1,234 @@
+"""Everyday phrasings beyond the templates: a verb after a list, two directions, household idioms, reasons
+and remarks around orders, values and nouns left to the last turn. Each is understood in general, and
+what must stay declined (a time, a negation, a room or device in a remark) still does nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from intents.idioms import rephrase
+from intents.model import EntityName
+from intents.mood import not_an_order
+from intents.normalize import tokenize
+from intents.recognizer import IntentData
+from intents.targets import EntityIndex
+from intents.understand import Understander, Understanding, comma_boundaries
+
+from .small_home import SmallHome
+from .test_safety import AREAS, ENTITIES, TYPES
+
+HOME = [
+    *ENTITIES,
+    EntityName("coffee_maker", ("coffee maker",), "switch", "kitchen"),
+    EntityName("hall_light", ("hallway light",), "light", "hallway"),
+]
+INDEX = EntityIndex(HOME)
+
+
+SMALL = SmallHome(HOME, AREAS, TYPES)
+actions = SMALL.actions
+talk = SMALL.talk
+
+
+@pytest.fixture(scope="module")
+def understander(data: IntentData, model_cache: Path) -> Understander:
+    return SMALL.understander(data, model_cache)
+
+
+def values(found: Understanding) -> list[tuple[str, dict[str, Any]]]:
+    return [(m.intent, {k: v.value for k, v in m.slots.items()}) for m in found.matches]
+
+
+# ---- a verb said once, after a list of targets ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "the bedroom fan, the kettle and the office speaker off please",
+            [("turn_off", ("bedroom_fan",)), ("turn_off", ("kettle",)), ("turn_off", ("speaker",))],
+        ),
+        (
+            "hallway light and kitchen light on",
+            [("turn_on", ("hall_light",)), ("turn_on", ("kitchen_light",))],
+        ),
+    ],
+)
+def test_a_verb_after_a_list_is_every_targets(
+    understander: Understander, text: str, expected: list[tuple[str, Any]]
+) -> None:
+    assert actions(understander.understand(text, (), None)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the kettle and the tv not off",
+        "are the kettle and the tv on",
+        "the kettle and the coffee maker are off",
+        "the kettle and the tv off at 10 pm",
+    ],
+)
+def test_a_list_that_is_no_order_does_nothing(understander: Understander, text: str) -> None:
+    assert actions(understander.understand(text, (), None)) == []
+
+
+# ---- two directions in one sentence --------------------------------------------------------------------
+
+
+def test_each_part_keeps_the_direction_it_says(understander: Understander) -> None:
+    found = understander.understand("turn the office speaker down and the tv up", (), None)
+    assert actions(found) == [("volume_down", ("speaker",)), ("volume_up", ("tv",))]
+    found = understander.understand("switch the kettle off and the bedroom fan on", (), None)
+    assert actions(found) == [("turn_off", ("kettle",)), ("turn_on", ("bedroom_fan",))]
+
+
+def test_a_borrowed_verb_never_guesses_a_direction(understander: Understander) -> None:
+    # No direction said in the second part: it takes the first one's, never the opposite.
+    found = understander.understand("turn the office speaker down and the tv", (), None)
+    assert all(intent == "volume_down" for intent, _ids in actions(found))
+
+
+# ---- household idioms, reasons and positions -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("brew us some coffee", [("turn_on", ("coffee_maker",))]),
+        ("make me a cup of coffee please", [("turn_on", ("coffee_maker",))]),
+        ("nudge the bedroom thermostat up a touch", [("temperature_up", ("bedroom_thermostat",))]),
+        ("open the garage door for the plumber", [("open_cover", ("garage_door",))]),
+        ("switch on the kitchen light for my daughter", [("turn_on", ("kitchen_light",))]),
+        ("lock the door at the front", [("lock", ("front_door",))]),
+        ("could the kitchen light strip be blue", [("set_color", ("kitchen_strip",))]),
+        ("put the bedroom blinds at half", [("set_position", ("bedroom_blinds",))]),
+    ],
+)
+def test_idioms_reasons_and_positions(
+    understander: Understander, text: str, expected: list[tuple[str, Any]]
+) -> None:
+    assert actions(understander.understand(text, (), "kitchen"), "kitchen") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "make me a coffee at 7 am",
+        "brew some coffee every morning",
+        "turn the kettle on for an hour",
+        "unlock the front door for the weekend",
+        "open the garage door for ten minutes",
+        "if the front door is unlocked lock it",
+    ],
+)
+def test_idioms_and_reasons_said_with_a_time_or_condition_do_nothing(
+    understander: Understander, text: str
+) -> None:
+    assert actions(understander.understand(text, (), "kitchen"), "kitchen") == []
+
+
+def test_rephrase_keeps_words_it_has_no_rule_for() -> None:
+    names = {"kitchen", "light", "garage", "door"}
+    assert rephrase(tokenize("make us a coffee"), names) == ["turn", "on", "the", "coffee", "maker"]
+    assert rephrase(tokenize("kick the heating up"), names) == ["turn", "the", "heating", "up"]
+    assert rephrase(tokenize("kick the ball"), names) == ["kick", "the", "ball"]  # no direction said
+    # A "for …" naming a device or a time is no reason; nor is a timer's name.
+    assert rephrase(tokenize("turn on the lamp for the garage"), names)[-1] == "garage"
+    assert rephrase(tokenize("open it for the afternoon"), names)[-1] == "afternoon"
+    assert rephrase(tokenize("set a timer for the pasta"), names)[-1] == "pasta"
+    assert rephrase(tokenize("give me a timer for ten minutes"), names)[0] == "set"
+
+
+def test_give_me_a_timer_sets_one(understander: Understander) -> None:
+    found = understander.understand("give me a timer for five minutes", (), None)
+    assert values(found) == [("start_timer", {"duration": 300})]
+
+
+# ---- commands with remarks set off by commas -----------------------------------------------------------
+
+
+def test_several_commands_with_a_remark(understander: Understander) -> None:
+    found = understander.understand("close the garage door and switch off the kettle, I'm heading out", ())
+    assert actions(found) == [("close_cover", ("garage_door",)), ("turn_off", ("kettle",))]
+    found = understander.understand("oh well, pause the tv, the phone's ringing", ())
+    assert actions(found) == [("media_pause", ("tv",))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "close the garage door and switch off the kettle, not the tv",
+        "close the garage door and switch off the kettle, the bedroom",
+        "close the garage door and switch off the kettle, tomorrow",
+    ],
+)
+def test_a_remark_with_a_negation_a_room_or_a_time_stops_everything(
+    understander: Understander, text: str
+) -> None:
+    assert actions(understander.understand(text, ())) == []
+
+
+def test_a_question_inside_an_order_is_no_condition(understander: Understander) -> None:
+    found = understander.understand("open the bedroom blinds and tell me if the front door is locked", ())
+    assert [m.intent for m in found.matches] == ["open_cover", "get_state"]
+    assert not_an_order(tokenize("let me know if the tv is on", strip_phrases=False)) is None
+    assert not_an_order(tokenize("tell me if it's cold and if so turn the heating on")) == "question"
+
+
+def test_a_remark_names_the_device_of_a_command_that_named_none(understander: Understander) -> None:
+    found = understander.understand("I can't hear the office speaker, louder", (), "kitchen")
+    assert actions(found, "kitchen") == [("volume_up", ("speaker",))]
+    assert actions(understander.understand("not the office speaker, louder", (), "kitchen"), "kitchen") == []
+
+
+def test_a_target_and_a_value_said_apart(understander: Understander) -> None:
+    found = understander.understand("office fan, high please", ())
+    assert values(found) == [("set_fan_speed", {"name": ("office_fan",), "speed": "high"})]
+
+
+def test_a_timer_said_in_two_clauses_keeps_its_name(understander: Understander) -> None:
+    found = understander.understand("do a pasta timer, 8 minutes", ())
+    assert values(found) == [("start_timer", {"timer_name": "pasta", "duration": 480})]
+
+
+def test_a_timer_is_cancelled_only_when_cancelling_is_said(understander: Understander) -> None:
+    assert [m.intent for m in understander.understand("do a pasta timer", ()).matches] != ["cancel_timer"]
+
+
+def test_comma_positions_survive_a_dropped_opener() -> None:
+    text = "hold on, pause the tv, the phone's ringing"
+    tokens = tokenize(text)
+    assert tokens[:3] == ["pause", "the", "tv"]
+    assert comma_boundaries(text, len(tokens)) == (3,)
+
+
+def test_everyday_names_are_not_spell_corrected(understander: Understander) -> None:
+    found = understander.understand("pause the telly and open the garage door", ())
+    assert actions(found) == [("media_pause", ("tv",)), ("open_cover", ("garage_door",))]
+
+
+# ---- follow-ups that leave a noun or a value to the last turn ------------------------------------------
+
+
+def test_the_other_one_takes_the_last_devices_noun(understander: Understander) -> None:
+    found = talk(understander, ["turn off the bedroom fan", "and the office one too"])
+    assert actions(found) == [("turn_off", ("office_fan",))]
+
+
+def test_a_colour_alone_after_a_colour_was_set(understander: Understander) -> None:
+    found = talk(understander, ["make the kitchen light strip blue", "actually, green"])
+    assert actions(found) == [("set_color", ("kitchen_strip",))]
+    assert found.matches[0].slots["color"].value["name"] == "green"
+    # After anything but a colour, a colour alone is not understood.
+    assert talk(understander, ["turn on the kitchen light", "actually, green"]).matches == ()
+
+
+def test_a_name_in_there_is_the_one_in_the_last_room(understander: Understander) -> None:
+    found = talk(understander, ["dim the living room lamp", "and the ceiling light in there too"])
+    assert actions(found) == [("brightness_down", ("living_ceiling",))]
