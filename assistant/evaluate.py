@@ -30,7 +30,7 @@ from intents.understand import Understanding
 from .bench import percentiles
 from .config import HearthConfig
 from .pipeline import Pipeline, RunRequest, Speaker
-from .understanding import target_types
+from .understanding import capable_targets, target_types
 
 VERDICTS = ("exact", "wrong", "declined")
 VALUE_SLOTS = (
@@ -178,12 +178,14 @@ async def evaluate(config: HearthConfig, pipeline: Pipeline, cases: Iterable[Cas
 
 
 def _targets(pipeline: Pipeline, understanding: Understanding, area: str | None) -> list[Targets]:
-    return [
-        Targets()
-        if m.intent in DEVICELESS
-        else resolve_targets(m, pipeline.index, area, types=target_types(m.intent))
-        for m in understanding.matches
-    ]
+    found: list[Targets] = []
+    for m in understanding.matches:
+        if m.intent in DEVICELESS:
+            found.append(Targets())
+            continue
+        targets = resolve_targets(m, pipeline.index, area, types=target_types(m.intent))
+        found.append(capable_targets(m, targets, pipeline.registry) or targets)
+    return found
 
 
 def grade(expect: Any, understanding: Understanding, targets: list[Targets]) -> tuple[str, str]:

@@ -110,6 +110,7 @@ def plan_commands(
         if match.intent in QUERY_INTENTS:
             return _query_plan(match, targets, registry, data, values)
         return Plan(values=values, reply=_simple_reply(match.intent, data, values, now))
+    targets = capable_targets(match, targets, registry)
     if targets is None or targets.problem is not None:
         return _target_problem(targets, registry, data)
     specs = tuple(registry.device(device_id) for device_id in targets.ids)
@@ -151,6 +152,23 @@ def _current(slot: str, state: Mapping[str, Any]) -> float:
     if slot == "temperature":
         return float(state.get("occupied_heating_setpoint", 20.0))
     return float(state.get("volume", 0))
+
+
+def capable_targets(match: IntentMatch, targets: Targets | None, registry: Registry) -> Targets | None:
+    """The targets, or `unsupported` when a device named by name cannot do what the intent asks.
+
+    Devices reached by area or type are filtered when planned ("turn off the kitchen" skips sensors); one
+    named outright that cannot do it is refused, never sent a command it has no payload for.
+    """
+    intent = match.intent
+    action = INTENT_ACTIONS.get(intent) or (RELATIVE[intent][0] if intent in RELATIVE else None)
+    if action is None or targets is None or targets.problem is not None or not _named(match):
+        return targets
+    for device_id in targets.ids:
+        spec = registry.device(device_id)
+        if not spec.supports(TYPE_ALIASES.get((action, spec.type), action)):
+            return Targets(problem="unsupported", what=f"the {spec.name}")
+    return targets
 
 
 def _named(match: IntentMatch) -> bool:

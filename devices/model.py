@@ -113,7 +113,13 @@ class DeviceSpec:
     generic: GenericTopics | None = None  # required for protocol generic
 
     def supports(self, action: Action) -> bool:
-        """Whether this device's type accepts the action."""
+        """Whether this device accepts the action: its type does, and a generic device has a command for it.
+
+        A generic device can only be sent what its `commands` list a payload for ("hallway light" with only
+        on and off cannot be dimmed, though lights can).
+        """
+        if self.generic is not None and action.value not in self.generic.commands:
+            return False
         return action in SUPPORTED_ACTIONS[self.type]
 
 

@@ -305,6 +305,25 @@ async def test_relative_changes_step_from_the_current_state(
     assert reply(events) == "Turned up the tv to 40 percent"
 
 
+async def test_a_device_is_only_sent_what_its_command_list_has(
+    config: HearthConfig, understander: Understander
+) -> None:
+    # The sample home's hallway light is a generic device with payloads for on and off only.
+    session = Session(config, understander)
+    for text in (
+        "set the hallway light to 50 percent",
+        "make the hall light red",
+        "brighten the hallway light",
+    ):
+        _t, events = await session.say(text)
+        assert actions(events) == [], text
+        assert reply(events) == "The hallway light can't do that", text
+        [end] = [e for e in events if e["type"] == "run-end"]
+        assert end["code"] == "action-unsupported"
+    _t, events = await session.say("turn on the hallway light")
+    assert actions(events) == [("turn_on", "hallway_light")]
+
+
 async def test_what_can_you_do(config: HearthConfig, understander: Understander) -> None:
     _t, events = await Session(config, understander).say("what can you do")
     assert "timers" in reply(events)

@@ -165,10 +165,12 @@ def test_generic_action_without_template_is_unsupported() -> None:
             ]
         }
     ).devices[0]
+    # Planning asks the device first, so such a command is refused before it is ever encoded.
+    assert spec.supports(A.TURN_ON) and not spec.supports(A.TURN_OFF)
+    assert not spec.supports(A.SET_BRIGHTNESS)  # a light, but without a payload for it
     with pytest.raises(CommandError) as info:
         encode(spec, cmd("l", A.TURN_OFF))
     assert info.value.code == "action-unsupported"
-    assert "no command template for turn_off" in info.value.message
 
 
 def test_topics() -> None:
