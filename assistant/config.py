@@ -18,7 +18,7 @@ from intents.recognizer import IntentData, IntentDocument, load_builtin, merge, 
 
 from .automation_config import read_automations
 from .llm.settings import LlmSettings, read_llm
-from .speech.asr import TRAILING_SILENCE_MS, AsrSettings, VadSettings
+from .speech.asr import DEFAULT_WAKE_WORDS, TRAILING_SILENCE_MS, AsrSettings, VadSettings
 from .tts.engine import PIPER_VOICE_HINT, TTS_ENGINES, TtsSettings
 from .yamlpos import ConfigError, ConfigProblem, DataPath, LocatedDocument, dotted, load_yaml
 
@@ -314,7 +314,10 @@ def _read_context(c: _Checker, raw: Any) -> ContextSettings:
 
 
 ASR_ENGINES = ("pocketsphinx", "faster-whisper", "none")
-ASR_KEYS = {"engine", "model", "compute_type", "beam_size", "stream_interval_ms", "vad", "min_confidence"}
+ASR_KEYS = {
+    "engine", "model", "compute_type", "beam_size", "stream_interval_ms", "vad", "min_confidence",
+    "wake_words",
+}  # fmt: skip
 VAD_KEYS = {"threshold", "trailing_silence", "max_seconds", "no_speech_seconds", "early_silence_ms"}
 
 
@@ -358,7 +361,25 @@ def _read_asr(c: _Checker, raw: Any, base: Path, language: str) -> AsrSettings:
     if floor is not None and not 0 <= floor <= 1:
         c.add((*path, "min_confidence"), "must be between 0 and 1 (0 acts on every transcript)")
         floor = None
-    return AsrSettings(engine, model, language, compute_type, beam_size, interval, vad, floor)
+    wake_words = _read_wake_words(c, asr.get("wake_words"), (*path, "wake_words"))
+    return AsrSettings(engine, model, language, compute_type, beam_size, interval, vad, floor, wake_words)
+
+
+MAX_WAKE_WORDS = 4  # words in one wake phrase ("hey hearth", "okay smart home")
+
+
+def _read_wake_words(c: _Checker, raw: Any, path: DataPath) -> tuple[str, ...]:
+    if raw is None:
+        return DEFAULT_WAKE_WORDS
+    phrases = raw if isinstance(raw, list) else None
+    if phrases is None or not all(
+        isinstance(p, str) and 0 < len(p.split()) <= MAX_WAKE_WORDS for p in phrases
+    ):
+        c.add(
+            path, f"must be a list of phrases of 1 to {MAX_WAKE_WORDS} words, e.g. [hey hearth, hey jarvis]"
+        )
+        return DEFAULT_WAKE_WORDS
+    return tuple(dict.fromkeys(" ".join(p.lower().split()) for p in phrases))
 
 
 def _read_vad(c: _Checker, raw: Any, path: DataPath) -> VadSettings:

@@ -41,7 +41,7 @@ from .events import (
 )
 from .llm.permissions import client_areas, restrict
 from .llm.route import LlmStage, LlmTurn, route_reason
-from .speech.asr import HomeVocabulary, Hypothesis
+from .speech.asr import HomeVocabulary, Hypothesis, hypothesis_without_wake_words, without_wake_words
 from .speech.audio import parse_audio_format
 from .speech.doubt import rival_reading
 from .speech.inbox import AudioInbox
@@ -68,6 +68,9 @@ FAILURE_OUTCOMES: Mapping[str, str] = {
     "action-unsupported": "unsupported",
     "mqtt-unavailable": "no-broker",
 }
+
+
+MIN_WORDS_AFTER_WAKE = 2  # see Pipeline._audio_run
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +173,14 @@ def home_vocabulary(config: HearthConfig) -> HomeVocabulary:
         if isinstance(trigger, SentenceTrigger)
         for sentence in trigger.sentences
     ]
-    return HomeVocabulary(config.intents, entities, areas, types, sentences=tuple(dict.fromkeys(said)))
+    return HomeVocabulary(
+        config.intents,
+        entities,
+        areas,
+        types,
+        sentences=tuple(dict.fromkeys(said)),
+        wake_words=config.asr.wake_words,
+    )
 
 
 def load_classifier(
@@ -298,8 +308,10 @@ class Pipeline:
         assert self.listener is not None and request.audio is not None
         history = context.recent(self.clock())
 
+        wake_words = self.config.asr.wake_words
+
         def complete(partial: str) -> bool:
-            return self._is_complete(partial, history, speaker.area)
+            return self._is_complete(without_wake_words(partial, wake_words), history, speaker.area)
 
         heard = await self.listener.listen(
             request.id, parse_audio_format(request.audio), audio, emit, complete, state.timings
@@ -312,27 +324,30 @@ class Pipeline:
                 # closest sentence fits too poorly (stt-unsure). Silence alone gets no answer.
                 self._reply(request.id, state, emit, self._error_text("stt-unsure", {"first": ""}))
             return None
-        if heard.hypothesis.confidence < self.listener.min_confidence:
+        hypothesis = hypothesis_without_wake_words(heard.hypothesis, wake_words)
+        text = hypothesis.text.strip()
+        # A wake word said alone is heard as the wake word and the shortest command that fits the rest of
+        # the sound ("hey rhasspy" became "okay rhasspy undo"): one word after a wake word is asked again.
+        woken_short = text != heard.text and len(text.split()) < MIN_WORDS_AFTER_WAKE
+        if hypothesis.confidence < self.listener.min_confidence or woken_short:
             # A closed-grammar recognizer always answers with some sentence of its grammar; a poor fit
             # means it may be the wrong one, and hearing it again beats acting on a guess.
             state.code, state.ok = "stt-unsure", True
-            self._reply(request.id, state, emit, self._error_text("stt-unsure", {"first": heard.text}))
-            return heard.text
-        rival = self._rival(heard.hypothesis, history, speaker.area)
+            self._reply(request.id, state, emit, self._error_text("stt-unsure", {"first": text}))
+            return text
+        rival = self._rival(hypothesis, history, speaker.area)
         if rival is not None:
             # "turn off" and "turn on" sounded alike: a question back beats the wrong action.
-            understanding = self.understander.understand(heard.text, history, speaker.area)
+            understanding = self.understander.understand(text, history, speaker.area)
             first = understanding.matches[0] if understanding.matches else None
             targets = () if first is None else self._target_ids(first, speaker)
             state.device_ids = targets
             state.ask("unsure", targets, None)
             state.ok = True
-            self._reply(
-                request.id, state, emit, self._error_text("unsure", {"first": heard.text, "second": rival})
-            )
-            return heard.text
-        await self._text_run(request, heard.text, speaker, context, state, emit)
-        return heard.text
+            self._reply(request.id, state, emit, self._error_text("unsure", {"first": text, "second": rival}))
+            return text
+        await self._text_run(request, text, speaker, context, state, emit)
+        return text
 
     async def _direct_run(
         self, run_id: str, action: Mapping[str, Any], speaker: Speaker, state: _RunState, emit: Emit

@@ -40,6 +40,7 @@ class JsgfGrammar:
 
 
 SENTENCES_RULE = "sentences"  # the rule of whole sentences said word for word
+WAKE_RULE = "wake"  # the wake words that may come before a sentence
 
 
 def intent_rule(intent: str) -> str:
@@ -290,6 +291,7 @@ def build_jsgf(
     intent_types: Mapping[str, Restriction] | None = None,
     *,
     sentences: Sequence[str] = (),
+    wake_words: Sequence[str] = (),
 ) -> JsgfGrammar:
     """One JSGF grammar saying every template of `data` with the home's device and area names.
 
@@ -298,7 +300,8 @@ def build_jsgf(
     templates plus the names, never with their product. Sentences restricted to some device types only
     say names of those types, and `intent_types` narrows an intent to the types that can carry it out
     (no "close the tv" for a recognizer to mishear a command as). Templates that cannot be said in this
-    home are listed in `skipped`. `sentences` are said word for word (those that run automations).
+    home are listed in `skipped`. `sentences` are said word for word (those that run automations), and
+    any of `wake_words` may come before a sentence ("hey hearth, turn on the kitchen light").
     """
     builder = _Builder(data, entities, areas)
     skipped: list[str] = []
@@ -316,6 +319,11 @@ def build_jsgf(
     rules = [(name, body) for name, body in builder.rules.items() if body]
     rules += list(builder.numbers.rules.items())
     public = " | ".join(f"<{name}>" for name in intents)
+    wake = sorted({w for phrase in wake_words if (w := spoken(tokenize(phrase, strip_phrases=False)))})
+    if wake and public:
+        builder.words.update(word for words in wake for word in words)
+        rules.append((WAKE_RULE, " | ".join(" ".join(words) for words in wake)))
+        public = f"[<{WAKE_RULE}>] ({public})"
     lines = [f"#JSGF V1.0;\n\ngrammar {GRAMMAR_NAME};\n\npublic <{PUBLIC_RULE}> = {public};\n"]
     lines += [f"<{name}> = {body};" for name, body in (*intents.items(), *rules)]
     text = "\n".join(lines) + "\n"

@@ -33,6 +33,9 @@ class VadSettings:
         return TRAILING_SILENCE_MS[self.trailing_silence]
 
 
+DEFAULT_WAKE_WORDS: tuple[str, ...] = ()  # opt-in: see AsrSettings.wake_words
+
+
 @dataclass(frozen=True, slots=True)
 class AsrSettings:
     """`asr:` in hearth.yaml: which engine, where its model is, how it streams."""
@@ -47,6 +50,10 @@ class AsrSettings:
     # Below this confidence a transcript is not acted on (the hub asks to hear it again); None: the
     # engine's own default, since engines score on different scales.
     min_confidence: float | None = None
+    # Wake words a satellite may leave at the start of the audio it streams: the grammar engine listens
+    # for them before any sentence, and the hub drops them from the transcript before understanding it.
+    # None by default: a wake word said alone is then forced into a wake word and some short command.
+    wake_words: tuple[str, ...] = DEFAULT_WAKE_WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +67,8 @@ class HomeVocabulary:
     intent_types: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Whole sentences said as they are, outside the templates: the sentences that run automations.
     sentences: Sequence[str] = ()
+    # Said before a sentence, or not at all ("hey hearth"): see AsrSettings.wake_words.
+    wake_words: Sequence[str] = ()
 
     def names(self) -> list[str]:
         """Every device and area name and alias, in config order, without repeats."""
@@ -74,6 +83,25 @@ class Hypothesis:
     text: str
     confidence: float
     alternatives: tuple[tuple[str, float], ...] = ()
+
+
+def without_wake_words(text: str, wake_words: Sequence[str]) -> str:
+    """The transcript without a wake phrase at its start ("hey hearth turn on …" is "turn on …")."""
+    words = [w.lower() for w in text.split()]
+    for phrase in sorted((p.split() for p in wake_words), key=len, reverse=True):
+        if phrase and words[: len(phrase)] == phrase:
+            # A wake word alone is left as heard: there is no command to keep.
+            return " ".join(text.split()[len(phrase) :]) if len(words) > len(phrase) else text
+    return text
+
+
+def hypothesis_without_wake_words(hypothesis: Hypothesis, wake_words: Sequence[str]) -> Hypothesis:
+    """A hypothesis and its runner-ups without a wake phrase at their start."""
+    return Hypothesis(
+        without_wake_words(hypothesis.text, wake_words),
+        hypothesis.confidence,
+        tuple((without_wake_words(text, wake_words), c) for text, c in hypothesis.alternatives),
+    )
 
 
 class AsrError(Exception):

@@ -168,6 +168,7 @@ def grammar_key(vocabulary: HomeVocabulary, model: AcousticModel) -> str:
         digest.update(json.dumps([entity.id, list(entity.names), entity.type]).encode())
     digest.update(json.dumps(sorted((k, sorted(v)) for k, v in vocabulary.intent_types.items())).encode())
     digest.update(json.dumps(list(vocabulary.sentences)).encode())
+    digest.update(json.dumps(list(vocabulary.wake_words)).encode())
     digest.update(b"\0areas")
     for area in vocabulary.areas:
         digest.update(json.dumps([area.id, list(area.names)]).encode())
@@ -218,6 +219,7 @@ def prepare_grammar(vocabulary: HomeVocabulary, model: AcousticModel, cache_dir:
         vocabulary.areas,
         vocabulary.intent_types,
         sentences=vocabulary.sentences,
+        wake_words=vocabulary.wake_words,
     )
     graph = word_graph(grammar)
     known = read_dictionary(model.dictionary, grammar.words)

@@ -83,6 +83,15 @@ def test_wrong_type_and_short_token(home: Path) -> None:
     assert (problem.line, problem.key) == (line, "hub.clients[3].token")
 
 
+def test_wake_words_default_and_bad_ones_name_their_key(home: Path) -> None:
+    assert load_config(home).asr.wake_words == ()
+    replace(home / "hearth.yaml", "asr:\n", "asr:\n  wake_words: [Hey  Jarvis, hey jarvis, computer]\n")
+    assert load_config(home).asr.wake_words == ("hey jarvis", "computer")
+    replace(home / "hearth.yaml", "[Hey  Jarvis, hey jarvis, computer]", "hey jarvis")
+    [problem] = problems_of(home)
+    assert problem.key == "asr.wake_words" and "list of phrases" in problem.message
+
+
 def test_unknown_device_type_in_devices_yaml(home: Path) -> None:
     line = replace(home / "devices.yaml", "    type: switch", "    type: toaster")
     [problem] = problems_of(home)

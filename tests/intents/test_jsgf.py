@@ -103,6 +103,18 @@ def test_automation_sentences_are_said_word_for_word() -> None:
     assert not says("good night")  # only where the home has such an automation
 
 
+def test_a_wake_word_may_come_before_any_sentence() -> None:
+    woken = build_jsgf(builtin(), ENTITIES, AREAS, wake_words=("hey hearth", "OK Jarvis"))
+    said = word_graph(woken)
+    assert said.accepts(["hey", "hearth", "turn", "on", "the", "kitchen", "light"])
+    assert said.accepts(["ok", "jarvis", "turn", "on", "the", "kitchen", "light"])
+    assert said.accepts(["turn", "on", "the", "kitchen", "light"])  # or not at all
+    assert not said.accepts(["hey", "hearth"])  # a wake word alone is no command
+    assert not said.accepts(["turn", "on", "the", "kitchen", "light", "hey", "hearth"])
+    assert {"hey", "hearth", "jarvis"} <= woken.words
+    assert woken.fingerprint != grammar().fingerprint
+
+
 def test_vocabulary_is_every_word_of_the_graph() -> None:
     said = {word for _source, _target, word in graph().edges if word is not None}
     assert said == set(grammar().words)

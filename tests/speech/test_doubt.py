@@ -8,7 +8,7 @@ import pytest
 
 from assistant.config import load_config
 from assistant.pipeline import build_understander
-from assistant.speech.asr import Hypothesis
+from assistant.speech.asr import Hypothesis, hypothesis_without_wake_words, without_wake_words
 from assistant.speech.doubt import OPPOSITES, rival_reading
 from intents.model import IntentMatch
 from intents.understand import Understander
@@ -68,3 +68,15 @@ def test_turn_down_heard_as_turn_on_is_asked_about(understander: Understander) -
         (("turn down the office speaker", 0.27), ("turn off the office speaker", 0.1)),
     )
     assert rival_reading(heard, reader(understander)) == "turn down the office speaker"
+
+
+def test_a_wake_word_is_dropped_from_the_start_of_a_transcript_and_its_rivals() -> None:
+    wake = ("hey hearth", "hey")
+    assert without_wake_words("hey hearth turn on the tv", wake) == "turn on the tv"
+    assert without_wake_words("Hey turn on the tv", wake) == "turn on the tv"
+    assert without_wake_words("hey hearth", wake) == "hey hearth"  # nothing after it: left as heard
+    assert without_wake_words("turn on the tv hey hearth", wake) == "turn on the tv hey hearth"
+    heard = Hypothesis("hey hearth turn on the tv", 0.8, (("hey hearth turn off the tv", 0.1),))
+    assert hypothesis_without_wake_words(heard, wake) == Hypothesis(
+        "turn on the tv", 0.8, (("turn off the tv", 0.1),)
+    )
