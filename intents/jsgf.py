@@ -7,6 +7,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from .document import IntentData, RangeList, SentenceGroup
 from .model import AreaName, EntityName
@@ -16,7 +17,7 @@ from .recognizer import spoken_variants
 from .templates import Node, RuleRef, Seq, SlotRef, Word, parse_template, references
 
 # Bumped whenever the generated text changes meaning, so grammars cached by fingerprint are rebuilt.
-FORMAT = "hearth-jsgf-1"
+FORMAT = "hearth-jsgf-2"  # bumped: a room is said only with the kinds of device it has
 GRAMMAR_NAME = "hearth"
 PUBLIC_RULE = "command"
 
@@ -181,11 +182,52 @@ class _Builder:
             key = _restricted(f"rule_{node.name}", restriction)
             return self.define(key, lambda: self.render(template.root, restriction))
         if isinstance(node, Seq):
-            parts = [self.render(item, restriction) for item in node.items]
-            if any(part is None for part in parts):
-                return None
-            return " ".join(part for part in parts if part)
+            if self.entities and self._area_and_kind(node):
+                return self._per_area(node, restriction)
+            return self._sequence(node.items, restriction)
         return alternatives([self.render(option, restriction) for option in node.options])
+
+    def _sequence(self, items: Sequence[Node], restriction: Restriction) -> str | None:
+        parts = [self.render(item, restriction) for item in items]
+        if any(part is None for part in parts):
+            return None
+        return " ".join(part for part in parts if part)
+
+    def _area_and_kind(self, node: Seq) -> bool:
+        """Whether a sequence says a room and, beside it, a kind of device ("the bedroom fans")."""
+        area = any(_is_area(i) for i in node.items)
+        return area and any(
+            (isinstance(i, SlotRef) and i.slot_name == _DOMAIN_SLOT)
+            or (isinstance(i, RuleRef) and self._kind_only(i.name))
+            for i in node.items
+        )
+
+    def _kind_only(self, rule: str) -> bool:
+        """Whether a rule says a kind of device and no device names: narrowing it per room stays small
+        (a few type words each), where narrowing names would write the names once per room."""
+        refs = list(references(self.data.expansion_rules[rule].root))
+        names = any(isinstance(r, SlotRef) and r.list_name == _NAME_LIST for r in refs)
+        rules = [r.name for r in refs if isinstance(r, RuleRef)]
+        kind = any(isinstance(r, SlotRef) and r.slot_name == _DOMAIN_SLOT for r in refs)
+        return (
+            not names
+            and all(self._kind_only(r) or not self.sensitive(r) for r in rules)
+            and (kind or any(self._kind_only(r) for r in rules))
+        )
+
+    def _per_area(self, node: Seq, restriction: Restriction) -> str | None:
+        """A room with a kind of device, said only for the kinds that room has: no "the bedroom tvs" in a
+        home whose tv is in the living room, one more sentence a command could be misheard as."""
+        said: list[str | None] = []
+        for area in self.areas:
+            here = frozenset(e.type for e in self.entities if e.area == area.id)
+            narrowed = (restriction & here) if restriction else here
+            if not narrowed:
+                continue
+            room = self.define(f"area_{area.id}", partial(self.phrases, area.names))
+            parts = [room if _is_area(i) else self.render(i, narrowed) for i in node.items]
+            said.append(None if any(p is None for p in parts) else " ".join(p for p in parts if p))
+        return alternatives(said) if said else None
 
     def define(self, name: str, make: Callable[[], str | None]) -> str | None:
         """Define rule `name` once and refer to it; "" when it says nothing, None when it cannot be said."""
@@ -238,6 +280,10 @@ class _Builder:
     def said(self, tokens: Sequence[str]) -> str:
         self.words.update(tokens)
         return " ".join(tokens)
+
+
+def _is_area(node: Node) -> bool:
+    return isinstance(node, SlotRef) and node.list_name == "area"
 
 
 def alternatives(rendered: Sequence[str | None]) -> str | None:

@@ -103,6 +103,15 @@ def test_automation_sentences_are_said_word_for_word() -> None:
     assert not says("good night")  # only where the home has such an automation
 
 
+def test_a_room_is_said_only_with_the_kinds_of_device_it_has() -> None:
+    assert says("turn on the kitchen lights") and says("turn off the lights in the office")
+    assert says("turn on the living room tv") and says("open the garage door")
+    # No light in the garage, no tv in the bedroom, no fan in the kitchen: nothing to mishear a command as.
+    assert not says("turn on the garage lights") and not says("turn off the lights in the garage")
+    assert not says("turn off the bedroom tvs") and not says("turn on the kitchen fans")
+    assert says("turn on the bedroom fan")
+
+
 def test_a_wake_word_may_come_before_any_sentence() -> None:
     woken = build_jsgf(builtin(), ENTITIES, AREAS, wake_words=("hey hearth", "OK Jarvis"))
     said = word_graph(woken)
