@@ -130,7 +130,13 @@ class _RunState:
     def ask(self, question: str, candidates: tuple[str, ...], pending: IntentMatch | None) -> None:
         """Remember that the reply asks back, and what to do with the answer."""
         self.question, self.candidates = question, candidates
-        self.pending = None if pending is None else {"intent": pending.intent, "slots": _slot_values(pending)}
+        if pending is None:
+            self.pending = None
+            return
+        # The words of each slot too: "the light" (singular, the type's own word) must still ask "which one?"
+        # once the answer names a room with two lights, where "the lights" takes both.
+        words = {k: v.text for k, v in pending.slots.items() if v.text}
+        self.pending = {"intent": pending.intent, "slots": _slot_values(pending), "words": words}
 
     def turn(self, text: str, now: float) -> Turn:
         """The context-window record of this run."""
@@ -524,7 +530,8 @@ class Pipeline:
             # A group that all did it is echoed as the user said it: "Turned off all the lights".
             named = plan.group if plan.group and len(done) == len(results) else join_names(done)
             values = {**plan.values, "targets": named, "target": named}
-            sentences.append(render(response_template(self.config.intents, match.intent, "success"), values))
+            intent = plan.says or match.intent
+            sentences.append(render(response_template(self.config.intents, intent, "success"), values))
         failures: dict[str, list[str]] = {}
         for result in results:
             if not result.ok:

@@ -96,6 +96,7 @@ class Plan:
     code: str | None = None  # set when the plan refuses or asks back
     question: str | None = None  # the kind of question asked back ("ambiguous", "need-area")
     candidates: tuple[str, ...] = ()  # device ids the question offers
+    says: str = ""  # the intent whose reply fits what is done, when not the one understood
 
 
 def plan_commands(
@@ -131,6 +132,14 @@ def _relative_plan(
         return _target_problem(targets, registry, data)
     action, slot, step, low, high = RELATIVE[match.intent]
     specs = tuple(s for s in (registry.device(i) for i in targets.ids) if s.supports(action))
+    switched = tuple(
+        s for s in (registry.device(i) for i in targets.ids) if _brighter_is_on(match, s, registry)
+    )
+    if not specs and switched:
+        # "It's too dark in the hall" and the hall light only switches: a step brighter from off is on.
+        group = "" if _named(match) or len(switched) < 2 else targets.what
+        switch_on = tuple(Command(s.id, Action.TURN_ON, {}) for s in switched)
+        return Plan(targets=switched, commands=switch_on, values=values, group=group, says="turn_on")
     if not specs:
         return Plan(
             reply=render(response_template(data, "_errors", "unsupported"), {"target": targets.what}),
@@ -143,6 +152,20 @@ def _relative_plan(
     values[slot] = _spoken(commands[0].params[slot], "")
     group = "" if _named(match) or len(specs) < 2 else targets.what
     return Plan(targets=specs, commands=tuple(commands), values=values, group=group)
+
+
+def _switched_brighter(match: IntentMatch, spec: DeviceSpec) -> bool:
+    """Whether a step brighter can only mean switching this device on: it switches but cannot dim."""
+    return (
+        match.intent == "brightness_up"
+        and not spec.supports(Action.SET_BRIGHTNESS)
+        and spec.supports(Action.TURN_ON)
+    )
+
+
+def _brighter_is_on(match: IntentMatch, spec: DeviceSpec, registry: Registry) -> bool:
+    """Whether a step brighter means switching this device on now: it cannot dim, and it is not on."""
+    return _switched_brighter(match, spec) and registry.state(spec.id).get("state") != "ON"
 
 
 def _current(slot: str, state: Mapping[str, Any]) -> float:
@@ -166,7 +189,8 @@ def capable_targets(match: IntentMatch, targets: Targets | None, registry: Regis
         return targets
     for device_id in targets.ids:
         spec = registry.device(device_id)
-        if not spec.supports(TYPE_ALIASES.get((action, spec.type), action)):
+        able = spec.supports(TYPE_ALIASES.get((action, spec.type), action))
+        if not able and not _switched_brighter(match, spec):
             return Targets(problem="unsupported", what=f"the {spec.name}")
     return targets
 

@@ -28,7 +28,7 @@ from .templates import Alt, Node, RuleRef, Seq, SlotRef, Template, Word, parse_t
 
 log = logging.getLogger("hearth.classifier")
 
-FORMAT = 1  # bump when features, graph or training recipe change meaning: it is part of the cache name
+FORMAT = 2  # bump when features, graph or training recipe change meaning: it is part of the cache name
 NONE = "none"  # the label of sentences that are no home command
 NAME, AREA, NUM = "<name>", "<area>", "<num>"
 # Placeholders are one character each in the char n-grams, so "<name> on" looks like "X on", not "<name".

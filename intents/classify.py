@@ -21,7 +21,7 @@ from .followup import IntentTypes, refers
 from .linker import EntityLinker, Linked, Mention
 from .model import IntentMatch, SlotValue
 from .normalize import FILLERS
-from .numbers import parse_number
+from .numbers import DENOMINATORS, fraction_percent, parse_number
 from .targets import EntityIndex
 from .vocabulary import template_words
 
@@ -123,6 +123,17 @@ PERCENT_WORDS: Mapping[str, int] = {
     "max": 100,
     "maximum": 100,
 }
+
+
+def said_percent(words: Sequence[str]) -> int | None:
+    """A percentage said in words: a fraction ("three quarters" is 75, "a third" 33) or a word for one
+    ("halfway", "full"); None when there is none, or when a fraction is said that is no single share."""
+    fraction = fraction_percent(words)
+    if fraction is not None or DENOMINATORS.keys() & set(words):
+        return fraction  # "half … a quarter", "two halves": which share is meant is a guess
+    return next((PERCENT_WORDS[w] for w in words if w in PERCENT_WORDS), None)
+
+
 # Intents only ever understood with one of their own words said: a guess at either would undo something.
 MUST_SAY = frozenset({"turn_on", "turn_off", "cancel_timer"})
 # Intents whose object may be content rather than a device ("play some jazz"): every word must be known.
@@ -319,11 +330,11 @@ class ClassifierLayer:
         intent, probability = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         # "Half", "full" are amounts as much as numbers: "put the blinds at half" is a position.
-        if (numbers or PERCENT_WORDS.keys() & set(tokens)) and intent in VALUE_FAMILY:
+        if (numbers or said_percent(tokens) is not None) and intent in VALUE_FAMILY:
             return self._value_member(ranked, names, tokens)
         if intent == "none" or probability < self.thresholds.probability:
             return None
-        amount = numbers or any(t in PERCENT_WORDS for t in tokens)
+        amount = numbers or said_percent(tokens) is not None
         if amount and intent in RELATIVE_TO_SET:
             intent = RELATIVE_TO_SET[intent]  # "turn the tv up to 60" sets the volume
         if names and not self._fits(intent, names[0]):
@@ -335,7 +346,10 @@ class ClassifierLayer:
             if not fitting or not _polarity_agrees(fitting[0][0], tokens):
                 return None
             return fitting[0]
-        if probability - runner_up < self.thresholds.margin or not _polarity_agrees(intent, tokens):
+        close = probability - runner_up < self.thresholds.margin
+        if (close and not _same_question(intent, ranked[1][0], tokens)) or not _polarity_agrees(
+            intent, tokens
+        ):
             return None
         return intent, probability
 
@@ -427,7 +441,7 @@ class ClassifierLayer:
             return None  # "the living room lights and the tv": two targets; only the splitter may take those
         if "name" in slots and "area" in slots and not self._name_in_area(slots):
             return None  # "the kitchen light, the bedroom one": a device and a room it is not in; two targets
-        if {"all", "every", "everything"} & set(abstract):
+        if {"all", "every", "everything", "everywhere"} & set(abstract):
             slots["all"] = SlotValue(True, "")
         if numbers and intent not in NUMBER_SLOTS and intent != "start_timer":
             return None  # a number said but not used: something was misunderstood
@@ -447,8 +461,9 @@ class ClassifierLayer:
         if intent in NUMBER_SLOTS:
             slot = NUMBER_SLOTS[intent]
             spec = self._lists.get(slot)
-            if not numbers and slot != "temperature":
-                numbers = [PERCENT_WORDS[w] for w in abstract if w in PERCENT_WORDS][:1]
+            percent = said_percent(abstract) if not numbers and slot != "temperature" else None
+            if percent is not None:
+                numbers = [percent]
             if len(numbers) > 1:
                 return False  # two numbers for one setting: which one was meant is a guess
             value = spec.accept(numbers[0]) if numbers and isinstance(spec, RangeList) else None
@@ -621,6 +636,12 @@ def _question_or_order(intent: str, tokens: Sequence[str]) -> str:
         state = next((t for t in tokens if t in STATE_ACTION), None)
         return STATE_ACTION.get(state or "", intent)
     return intent
+
+
+def _same_question(intent: str, other: str, tokens: Sequence[str]) -> bool:
+    """Whether two intents ask one thing: "is it locked" read as `get_state` or as `lock` asked about is a
+    question about the lock either way, so their closeness is no doubt about what to do."""
+    return _question_or_order(intent, tokens) == _question_or_order(other, tokens) == "get_state"
 
 
 def _causative_have(tokens: Sequence[str]) -> bool:

@@ -21,7 +21,8 @@ class Turn:
     ok: bool
     question: str | None = None  # set when the reply asked the user something ("Which light?")
     candidates: tuple[str, ...] = ()  # device ids the question offered
-    pending: Mapping[str, Any] | None = None  # {"intent", "slots"} to carry out once the question is answered
+    # {"intent", "slots", "words"} to carry out once the question is answered ("words": what each slot said)
+    pending: Mapping[str, Any] | None = None
     commands: tuple[Mapping[str, Any], ...] = ()  # each {"intent", "slots", "devices"} that was carried out
     before: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # device states before acting
 

@@ -326,12 +326,19 @@ class FollowUps:
         """Words that lean on the last turn, said in full, each with the intent it must then have: "the
         hallway one" with the noun of the device just named ("the hallway light"), and a colour or a
         speed alone after one was set ("actually, purple": "make it purple")."""
+        found: list[tuple[list[str], str]] = []
+        # "And switch the light off in there", "and again": a turn carrying on the last one, as if said alone.
+        carried = list(tokens[1:] if len(tokens) > 1 and tokens[0] == "and" else tokens)
+        there = self._there_said(carried, history)
+        if there is not None:
+            found.append((there, ""))
+        elif len(carried) < len(tokens):
+            found.append((carried, ""))
         last = _last_acting(history)
         if last is None or not last.commands:
-            return []
+            return found
         command = last.commands[-1]
         intent = str(command["intent"])
-        found: list[tuple[list[str], str]] = []
         noun = self._shared_noun(list(command.get("devices", ())))
         spots = [i for i, w in enumerate(tokens) if w in ("one", "ones") and i > 0 and tokens[i - 1] != "the"]
         if noun is not None and len(spots) == 1:
@@ -339,9 +346,24 @@ class FollowUps:
             said = noun if tokens[i] == "one" else f"{noun}s"
             found.append(([*tokens[:i], said, *tokens[i + 1 :]], ""))
         lead = RESTATED_VALUE.get(intent)
-        if lead is not None and len(tokens) <= MAX_VALUE_WORDS and not refers(tokens):
-            found.append(([*lead, *tokens], intent))
+        value = tokens[1:] if tokens and tokens[0] in ("no", "nope") else tokens  # "no, red": a correction
+        if lead is not None and value and len(value) <= MAX_VALUE_WORDS and not refers(value):
+            found.append(([*lead, *value], intent))
         return found
+
+    def _there_said(self, tokens: Sequence[str], history: Sequence[Turn]) -> list[str] | None:
+        """ "Switch the light off in there": the room of the devices talked about last, said by its name
+        ("… in the garage"); None without "in there" or such a room."""
+        spots = [i for i in range(len(tokens) - 1) if tokens[i] in ("in", "out") and tokens[i + 1] == "there"]
+        latest = next((_devices(t) for t in reversed(history) if _devices(t)), [])
+        area = self._area_of(latest)
+        if len(spots) != 1 or area is None:
+            return None
+        name = next((words for words, a in self._areas.items() if a == area), None)
+        if name is None:
+            return None
+        i = spots[0]
+        return [*tokens[: i + 1], "the", *name, *tokens[i + 2 :]]
 
     def _shared_noun(self, ids: Sequence[str]) -> str | None:
         """The last word of the names of the devices ("light" for the bedroom light), when they share it."""
@@ -531,9 +553,10 @@ class FollowUps:
         """The pending intent of the last turn's question, when `tokens` answer it; else None."""
         if last.pending is None:
             return None
+        words = last.pending.get("words") or {}
         pending = IntentMatch(
             str(last.pending["intent"]),
-            {k: SlotValue(_restore(k, v), "") for k, v in last.pending["slots"].items()},
+            {k: SlotValue(_restore(k, v), str(words.get(k, ""))) for k, v in last.pending["slots"].items()},
             " ".join(tokens),
             1.0,
             "context",
@@ -558,14 +581,20 @@ class FollowUps:
     ) -> IntentMatch | None:
         """ "The kitchen light", "the tv": an answer naming one device (read as a follow-up, or said by its
         exact name), the one offered or, to "which room?", the one that can do what was asked."""
+        words = tuple(t for t in tokens if t not in ARTICLES)
         if own is not None and own.intent == "followup_name" and "name" in own.slots:
             said, text = own.slots["name"].value, own.slots["name"].text
         else:
-            words = tuple(t for t in tokens if t not in ARTICLES)
+            said, text = tuple(self._names.get(words, ())), " ".join(words)
+        domain = pending.slots.get("domain")
+        if not said and domain is not None and words.count("one") == 1 and self._area_in(tokens) is None:
+            # "The hall one" to "which light?": "one" stands for the kind asked about ("the hall light"). A
+            # room said ("the kitchen one") is answered as a room, as before.
+            kind = str(domain.value)
+            words = tuple(kind if w == "one" else w for w in words)
             said, text = tuple(self._names.get(words, ())), " ".join(words)
         ids = [i for i in said if not candidates or i in candidates]
         allowed = self.types(pending.intent)
-        domain = pending.slots.get("domain")
         fitting = [
             i
             for i in ids
@@ -691,8 +720,8 @@ def _singular(match: IntentMatch) -> bool:
     }
 
 
-# Intents whose "it" may be the weather "it" ("make it warmer"), not a device named before.
-WEATHER_IT = frozenset({"set_temperature", "temperature_up", "temperature_down"})
+# Intents whose "it" may be the weather "it" ("make it warmer", "how cold is it"), not a device named before.
+WEATHER_IT = frozenset({"set_temperature", "temperature_up", "temperature_down", *MEASURE_INTENTS})
 
 
 def refers(tokens: Sequence[str]) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .normalize import LEADING_PHRASES, strip_trailing_phrases
+from .normalize import LEADING_PHRASES, polite_frame, strip_trailing_phrases
 from .numbers import NUMBER_WORDS
 
 # Intents that change nothing: answering them is harmless even when the words were not a question.
@@ -157,6 +157,11 @@ CAUSATIVES = frozenset(
 NOT_ORDERS = frozenset({"who", "whom", "whose", "why", "when", "whenever", "if", "unless", "until"})
 # Verbs after which "if" asks whether rather than sets a condition: "tell me if the door is open".
 ASKING_IF = frozenset({"me", "us", "know", "check", "see", "ask", "out", "wonder"})
+
+
+def _wished(words: Sequence[str], i: int) -> bool:
+    """Whether the word at i is the "should" of an old-fashioned wish ("I should like the blinds open")."""
+    return words[i] == "should" and words[i + 1 : i + 2] in (["like"], ["love"])
 
 
 def _asked_whether(words: Sequence[str], i: int) -> bool:
@@ -307,11 +312,51 @@ def opening_stripped(tokens: Sequence[str]) -> list[str]:
     changed = True
     while changed:
         changed = False
+        start = polite_frame(out)
+        if start:
+            out = out[start:]  # "I'd be grateful if you could …": a request, no condition
+            changed = True
         for phrase in LEADING_PHRASES:
             if tuple(out[: len(phrase)]) == phrase and len(out) > len(phrase):
                 out = out[len(phrase) :]
                 changed = True
     return out
+
+
+# Saying an order is not wanted: "no need to turn on the coffee maker", "don't bother opening the blinds",
+# "you needn't …", "never mind turning …". The command words are all there; acting on them would do the
+# very thing the speaker just called off.
+CALLED_OFF: tuple[tuple[str, ...], ...] = (
+    ("no", "need"),
+    ("no", "point"),
+    ("no", "use"),
+    ("not", "needed"),
+    ("not", "necessary"),
+    ("unnecessary",),
+    ("needn't",),
+    ("need", "not"),
+    ("don't", "need"),
+    ("dont", "need"),
+    ("do", "not", "need"),
+    ("doesn't", "need"),
+    ("don't", "bother"),
+    ("dont", "bother"),
+    ("do", "not", "bother"),
+    ("never", "mind"),
+    ("nevermind",),
+    ("forget", "about"),
+    ("don't", "worry", "about"),
+)
+
+
+def called_off(words: Sequence[str]) -> bool:
+    """Whether the words say that something need not be done ("no need to …", "don't bother …") or
+    dismiss a command verb ("forget turning the fan on", "… without switching on the lamp")."""
+    if any(_contains(words, p) for p in CALLED_OFF):
+        return True
+    return any(
+        w in GERUNDS and words[i - 1] in ("forget", "without", "skip") for i, w in enumerate(words) if i
+    )
 
 
 def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
@@ -323,10 +368,13 @@ def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
     words = strip_trailing_phrases(opening_stripped(tokens))
     if NOT_ORDERS & {w for i, w in enumerate(words) if not _asked_whether(words, i)}:
         return "question"
-    if ADVICE_WORDS & set(words) or any(_contains(words, p) for p in ADVICE_PHRASES):
+    advice = {w for i, w in enumerate(words) if not _wished(words, i)} & ADVICE_WORDS
+    if advice or any(_contains(words, p) for p in ADVICE_PHRASES):
         return "advice"
     if narrated(words):
         return "narration"
+    if called_off(words):
+        return "called off"
     if timed and says_when(words):
         return "schedule"
     return None

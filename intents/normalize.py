@@ -42,6 +42,12 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("well",),
     ("thanks",),
     ("thank", "you"),
+    # Courtesy before the verb: "(would you) be so kind as to …", "kindly …", "go ahead and …".
+    ("be", "so", "kind", "as", "to"),
+    ("be", "kind", "enough", "to"),
+    ("be", "good", "enough", "to"),
+    ("kindly",),
+    ("go", "ahead", "and"),
 )
 
 # Saying what one wants instead of ordering it ("I'd like the kitchen light on", "I want the bedroom light
@@ -55,7 +61,18 @@ WISHES: tuple[tuple[str, ...], ...] = (
     ("we", "need"),
     ("we", "would", "like"),
     ("we'd", "like"),
+    ("i", "should", "like"),
+    ("we", "should", "like"),
 )
+# A polite frame around a request: "I'd be grateful if you could …", "I wonder whether you might …", "it
+# would be lovely if you would …". Only these words may stand before the "if/whether you <modal>", so a
+# condition ("if you're cold, …") or anything else said there is never dropped.
+FRAME_WORDS = frozenset(
+    {"i", "i'd", "we", "we'd", "it", "it'd", "would", "be", "was", "am", "really", "so", "very", "grateful",
+     "glad", "happy", "appreciate", "great", "nice", "lovely", "love", "wonder", "wondering", "just"}
+)  # fmt: skip
+FRAME_OPENERS = frozenset({"i", "i'd", "we", "we'd", "it", "it'd"})
+FRAME_MODALS = frozenset({"could", "would", "can", "might"})
 _OBJECTS = [["the"], ["my"], ["our"], ["all"]]
 # A request asked as "would you mind switching on ...": the verb's plain form.
 GERUND_BASES = {
@@ -84,6 +101,7 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("thank", "you"),
     ("thanks",),
     ("right", "now"),
+    ("now",),  # "is it open now": the present is the only time Hearth answers or acts in
     ("at", "the", "moment"),
     ("instead",),
     ("for", "me"),
@@ -99,6 +117,7 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("if", "you", "could"),
     ("if", "you", "would"),
     ("if", "you", "don't", "mind"),
+    ("if", "you"),  # "if you please", whose "please" is a filler
     ("when", "you", "can"),
     ("when", "you", "get", "a", "chance"),
     ("cheers",),
@@ -138,7 +157,9 @@ def _symbols(text: str) -> str:
     return text
 
 
-_LEADING_FIRST = frozenset({*(phrase[0] for phrase in (*LEADING_PHRASES, *WISHES)), "do", "mind", "be"})
+_LEADING_FIRST = frozenset(
+    {*(phrase[0] for phrase in (*LEADING_PHRASES, *WISHES)), *FRAME_OPENERS, "do", "mind", "be"}
+)
 _TRAILING_LAST = frozenset({*(phrase[-1] for phrase in TRAILING_PHRASES), "again"})
 
 
@@ -168,6 +189,17 @@ def _endearment(tokens: list[str]) -> int:
     return 0
 
 
+def polite_frame(tokens: list[str]) -> int:
+    """Where the request starts after a polite frame ("I'd be grateful if you could", "I wonder whether you
+    might"); 0 when the tokens do not open with one or nothing follows it."""
+    if not tokens or tokens[0] not in FRAME_OPENERS:
+        return 0
+    for i in range(1, min(len(tokens) - 3, 8)):
+        if tokens[i] in ("if", "whether") and tokens[i + 1] == "you" and tokens[i + 2] in FRAME_MODALS:
+            return i + 3 if all(w in FRAME_WORDS for w in tokens[:i]) else 0
+    return 0
+
+
 def strip_edge_phrases(tokens: list[str]) -> list[str]:
     """Drop wake words and courtesy phrases at the edges of an utterance (or of one clause of it)."""
     if not tokens or (tokens[0] not in _LEADING_FIRST and tokens[-1] not in _TRAILING_LAST):
@@ -183,7 +215,7 @@ def strip_edge_phrases(tokens: list[str]) -> list[str]:
             if tuple(tokens[: len(phrase)]) == phrase and tokens[len(phrase) : len(phrase) + 1] in _OBJECTS:
                 tokens = tokens[len(phrase) :]
                 changed = True
-        start = _endearment(tokens)
+        start = _endearment(tokens) or polite_frame(tokens)
         if start:
             tokens = tokens[start:]  # "(would you) be a dear and …": the order follows
             changed = True

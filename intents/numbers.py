@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from fractions import Fraction
 
 Number = int | float
 
@@ -26,6 +27,14 @@ NEGATIVE = frozenset({"minus", "negative"})
 NUMBER_WORDS = frozenset({*DIGITS, *TEENS, *TENS, *SCALES, "hundred", "point", "and", "a", "half", *NEGATIVE})
 
 HALF = ("and", "a", "half")
+
+# The parts a whole is cut into, said after a count: "three quarters" is 3/4, never 3. "Second" is left
+# out: after a number it is a unit of time ("ten seconds").
+DENOMINATORS: dict[str, int] = {
+    "half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourth": 4,
+    "fourths": 4, "fifth": 5, "fifths": 5, "sixth": 6, "sixths": 6, "eighth": 8, "eighths": 8,
+    "tenth": 10, "tenths": 10,
+}  # fmt: skip
 
 _INT = re.compile(r"\d+")
 _DECIMAL = re.compile(r"\d+\.\d+")
@@ -118,7 +127,11 @@ def _unsigned(tokens: Sequence[str], start: int) -> tuple[Number, int] | None:
             # Built from the digit string so 21 point 3 is exactly 21.3, not 21.300000000000001.
             return float(f"{value}.{fraction[0]}"), fraction[1]
     if end > start and tuple(tokens[end : end + 3]) == HALF:
+        if _at(tokens, end + 3) in DENOMINATORS:
+            return None  # "one and a half thirds": no amount anyone means; never the bare number
         return value + 0.5, end + 3  # "twenty one and a half"
+    if _at(tokens, end) in DENOMINATORS:
+        return None  # "three quarters", "two thirds": a fraction (see `parse_fraction`), never 3 or 2
     return (value, end) if end > start else None
 
 
@@ -132,6 +145,42 @@ def parse_number(tokens: Sequence[str], start: int) -> tuple[Number, int] | None
         parsed = _unsigned(tokens, start + 1)
         return (-parsed[0], parsed[1]) if parsed else None
     return _unsigned(tokens, start)
+
+
+def parse_fraction(tokens: Sequence[str], start: int) -> tuple[Fraction, int] | None:
+    """A fraction said in words at tokens[start:]: "three quarters", "a third", "one half", "half", "2
+    thirds"; (value, end index) or None. A count of one takes the singular ("a quarter", not "a
+    quarters"), more the plural, as people say them; anything else is no fraction."""
+    word = _at(tokens, start)
+    if word in ("a", "one"):
+        count, i = 1, start + 1
+    elif word in DENOMINATORS:
+        count, i = 1, start
+    elif word in ONES or _INT.fullmatch(word):
+        count, i = ONES.get(word) or int(word), start + 1
+    else:
+        return None
+    part = _at(tokens, i)
+    if part not in DENOMINATORS or part.endswith("s") != (count > 1):
+        return None
+    return Fraction(count, DENOMINATORS[part]), i + 1
+
+
+def fraction_percent(tokens: Sequence[str]) -> int | None:
+    """The one proper fraction said ("three quarters", "a third") as a whole percentage (75, 33); None when
+    none is said, or when more than one is ("half … a quarter": which one is meant is a guess)."""
+    found: list[Fraction] = []
+    i = 0
+    while i < len(tokens):
+        parsed = parse_fraction(tokens, i)
+        if parsed is None:
+            i += 1
+            continue
+        found.append(parsed[0])
+        i = parsed[1]
+    if len(found) != 1 or not 0 < found[0] < 1:
+        return None
+    return round(found[0] * 100)
 
 
 _ONES_WORDS = ("zero", *ONES)

@@ -25,7 +25,7 @@ from .idioms import rephrase
 from .model import AreaName, EntityName, IntentMatch, SlotValue
 from .mood import TIMER_INTENTS, acts, describes_state, not_an_order
 from .normalize import strip_edge_phrases, tokenize
-from .numbers import NUMBER_WORDS
+from .numbers import DENOMINATORS, NUMBER_WORDS
 from .partial import partial_names
 from .recognizer import TemplateRecognizer
 from .speller import SpellCorrector
@@ -135,11 +135,13 @@ class Understander:
         names |= {w for run in partial_names(entities, areas, words) for w in run}
         # Command words only: a misspelt name goes to the linker, whose margin rule asks "did you mean the
         # bedroom or the bathroom light?" instead of correcting to whichever is one letter closer.
-        # Number words and negations are never corrected either: "ten" is not a misspelt "tea", and "not
-        # the speaker" must never become "now the speaker".
+        # Number and fraction words and negations are never corrected either: "ten" is not a misspelt "tea",
+        # "thirds" no misspelt "third", and "not the speaker" must never become "now the speaker".
         # A name word said in two ("bath room") is that name word, even when both halves are words too.
         compounds = {w for w in names - words if w.isalpha() and len(w) > 5}
-        self.speller = SpellCorrector(words, keep=names | NUMBER_WORDS | NEGATIONS, compounds=compounds)
+        self.speller = SpellCorrector(
+            words, keep=names | NUMBER_WORDS | DENOMINATORS.keys() | NEGATIONS, compounds=compounds
+        )
         self._name_words = frozenset(names)
         self.classifier = classifier
         self.followups = FollowUps(self.index, areas, intent_types)
@@ -313,7 +315,13 @@ class Understander:
         if self.classifier is not None:
             # The original words: the linker copes with misspelt names itself, and a speller's guess at an
             # ordinary word ("did" → "dim") must not steer the classifier.
-            return self.classifier.classify(tokens, text)
+            found = self.classifier.classify(tokens, text)
+            if not found.matches and found.question is None and _only_swaps(corrected.changes):
+                # "plya the tv": two letters swapped keep every letter said, the likeliest slip of all;
+                # such a fix may steer the classifier where a guessed letter may not.
+                swapped = self.classifier.classify(list(corrected.tokens), text)
+                found = replace(swapped, corrected=corrected.changes)
+            return found
         return Understanding()
 
     def _one_command_in_clauses(self, tokens: Sequence[str], boundaries: Sequence[int]) -> IntentMatch | None:
@@ -693,6 +701,22 @@ def timer_duration(match: IntentMatch) -> IntentMatch:
             said.append(part.text)
     slots["duration"] = SlotValue(int(total), " ".join(said))
     return replace(match, slots=slots)
+
+
+def _only_swaps(changes: Sequence[tuple[str, str]]) -> bool:
+    """Whether every correction swapped two neighbouring letters of a word ("donw" → "down"), nothing more."""
+    return bool(changes) and all(_swapped(said, fixed) for said, fixed in changes)
+
+
+def _swapped(said: str, fixed: str) -> bool:
+    differ = [i for i, (a, b) in enumerate(zip(said, fixed, strict=False)) if a != b]
+    return (
+        len(said) == len(fixed)
+        and len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and said[differ[0]] == fixed[differ[1]]
+        and said[differ[1]] == fixed[differ[0]]
+    )
 
 
 def comma_boundaries(text: str, count: int) -> tuple[int, ...]:

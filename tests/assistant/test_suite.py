@@ -19,7 +19,7 @@ from devices.registry import Registry
 ROOT = Path(__file__).resolve().parents[2]
 SUITES = {
     name: ROOT / "tests" / "intents" / name
-    for name in ("suite", "holdout", "fresh", "blind", "blind2", "blind3")
+    for name in ("suite", "holdout", "fresh", "blind", "blind2", "blind3", "blind4")
 }
 # Lowest accepted exact rate per category (percent), a little under what was measured when they were set.
 FLOORS = {
@@ -85,6 +85,15 @@ FLOORS = {
         "multi_command": 97,
         "followup": 97,
         "safety": 97,
+    },
+    "blind4": {
+        "template": 98,
+        "typo": 96,
+        "asr_noise": 98,
+        "paraphrase": 90,
+        "multi_command": 94,
+        "followup": 98,
+        "safety": 96,
     },
 }
 

@@ -206,6 +206,24 @@ async def test_question_back_can_be_answered_briefly(
     assert actions(events) == [("turn_on", "kitchen_light_strip")]
 
 
+async def test_a_room_given_as_the_answer_keeps_the_light_singular(
+    config: HearthConfig, understander: Understander
+) -> None:
+    # "The light" from a phone asks which room; the kitchen has two lights, so the answer asks again
+    # (it used to turn both off: the question forgot that one light was asked for).
+    session = Session(config, understander)
+    turn, events = await session.say("turn off the light")
+    assert actions(events) == [] and turn.question == "need-area"
+    turn, events = await session.say("the kitchen one")
+    assert actions(events) == [] and turn.question == "ambiguous"
+    _t, events = await session.say("the strip")
+    assert actions(events) == [("turn_off", "kitchen_light_strip")]
+    # "The lights" means every light of the room named.
+    await session.say("turn on the lights")
+    _t, events = await session.say("kitchen")
+    assert sorted(actions(events)) == [("turn_on", "kitchen_light"), ("turn_on", "kitchen_light_strip")]
+
+
 async def test_context_is_forgotten_after_five_turns(
     config: HearthConfig, understander: Understander
 ) -> None:
@@ -313,15 +331,19 @@ async def test_a_device_is_only_sent_what_its_command_list_has(
     for text in (
         "set the hallway light to 50 percent",
         "make the hall light red",
-        "brighten the hallway light",
+        "dim the hallway light",
     ):
         _t, events = await session.say(text)
         assert actions(events) == [], text
         assert reply(events) == "The hallway light can't do that", text
         [end] = [e for e in events if e["type"] == "run-end"]
         assert end["code"] == "action-unsupported"
-    _t, events = await session.say("turn on the hallway light")
+    # A step brighter from off is switching it on ("it's too dark in the hall"); once on, there is no step.
+    _t, events = await session.say("it's too dark in the hall")
     assert actions(events) == [("turn_on", "hallway_light")]
+    assert reply(events) == "Turned on the hallway light"
+    _t, events = await session.say("brighten the hallway light")
+    assert actions(events) == [] and reply(events) == "The hallway light can't do that"
 
 
 async def test_what_can_you_do(config: HearthConfig, understander: Understander) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
-from intents.numbers import Number, number_to_words, parse_number
+from intents.numbers import Number, fraction_percent, number_to_words, parse_fraction, parse_number
 
 
 @pytest.mark.parametrize(
@@ -99,3 +101,49 @@ def test_round_trip() -> None:
     for x in (0.5, 1.25, 19.9, 21.5, 37.75):
         words = number_to_words(x).split()
         assert parse_number(words, 0) == (x, len(words)), x
+
+
+@pytest.mark.parametrize(
+    "text", ["three quarters", "2 thirds", "one half", "a hundred quarters", "one and a half thirds"]
+)
+def test_a_number_before_a_fraction_word_is_never_taken_alone(text: str) -> None:
+    assert parse_number(text.split(), 0) is None
+
+
+def test_seconds_stay_a_unit_after_a_number() -> None:
+    assert parse_number(["ten", "seconds"], 0) == (10, 1)
+    assert parse_number(["twenty", "one", "and", "a", "half"], 0) == (21.5, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "end"),
+    [
+        ("three quarters", Fraction(3, 4), 2),
+        ("a quarter", Fraction(1, 4), 2),
+        ("one third of the way", Fraction(1, 3), 2),
+        ("2 thirds", Fraction(2, 3), 2),
+        ("half", Fraction(1, 2), 1),
+    ],
+)
+def test_parse_fraction(text: str, value: Fraction, end: int) -> None:
+    assert parse_fraction(text.split(), 0) == (value, end)
+
+
+@pytest.mark.parametrize("text", ["three quarter", "a quarters", "the third", "three", "seconds"])
+def test_not_a_fraction(text: str) -> None:
+    assert parse_fraction(text.split(), 0) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "percent"),
+    [
+        ("open it three quarters", 75),
+        ("two thirds open", 67),
+        ("a third of the way", 33),
+        ("half a quarter", None),  # two fractions: which is meant is a guess
+        ("four thirds", None),  # more than the whole
+        ("open the blinds", None),
+    ],
+)
+def test_fraction_percent(text: str, percent: int | None) -> None:
+    assert fraction_percent(text.split()) == percent

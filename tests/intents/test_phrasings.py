@@ -12,11 +12,11 @@ import pytest
 
 from intents.idioms import rephrase
 from intents.model import EntityName
-from intents.mood import not_an_order
+from intents.mood import called_off, not_an_order
 from intents.normalize import tokenize
 from intents.recognizer import IntentData
 from intents.targets import EntityIndex
-from intents.understand import Understander, Understanding, comma_boundaries
+from intents.understand import Understander, Understanding, _only_swaps, comma_boundaries
 
 from .small_home import SmallHome
 from .test_safety import AREAS, ENTITIES, TYPES
@@ -24,7 +24,7 @@ from .test_safety import AREAS, ENTITIES, TYPES
 HOME = [
     *ENTITIES,
     EntityName("coffee_maker", ("coffee maker",), "switch", "kitchen"),
-    EntityName("hall_light", ("hallway light",), "light", "hallway"),
+    EntityName("hall_light", ("hallway light", "hall light"), "light", "hallway"),
 ]
 INDEX = EntityIndex(HOME)
 
@@ -232,3 +232,169 @@ def test_a_colour_alone_after_a_colour_was_set(understander: Understander) -> No
 def test_a_name_in_there_is_the_one_in_the_last_room(understander: Understander) -> None:
     found = talk(understander, ["dim the living room lamp", "and the ceiling light in there too"])
     assert actions(found) == [("brightness_down", ("living_ceiling",))]
+
+
+# ---- fractions said in words are their share, never the bare number ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "target", "slot", "value"),
+    [
+        ("bedroom blinds two thirds open", "set_position", "bedroom_blinds", "position", 67),
+        ("put the bedroom light at three quarters", "set_brightness", "bedroom_light", "brightness", 75),
+        ("office speaker volume to a quarter", "set_volume", "speaker", "volume", 25),
+        ("open the bedroom blinds 3 quarters of the way", "set_position", "bedroom_blinds", "position", 75),
+    ],
+)
+def test_a_fraction_is_its_percentage(
+    understander: Understander, text: str, intent: str, target: str, slot: str, value: int
+) -> None:
+    found = understander.understand(text)
+    assert actions(found) == [(intent, (target,))]
+    assert found.matches[0].slots[slot].value == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "set the bedroom thermostat to three quarters",  # no temperature is a share of anything
+        "set the bedroom blinds to two thirds and a quarter",  # two shares: which one is a guess
+        "bedroom light to one and a half thirds",
+    ],
+)
+def test_a_fraction_that_is_no_share_is_declined(understander: Understander, text: str) -> None:
+    assert actions(understander.understand(text)) == []
+
+
+# ---- an order called off is no order -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no need to switch on the kettle",
+        "there's no need to open the garage door",
+        "you needn't lock the front door",
+        "you don't need to turn the tv off",
+        "don't bother dimming the bedroom light",
+        "don't bother to close the bedroom blinds",
+        "never mind turning the office fan on",
+        "forget about opening the bedroom blinds",
+        "it's not necessary to turn off the tv",
+        "no point switching the kettle on",
+        "close the garage door without switching off the hallway light",
+    ],
+)
+def test_an_order_called_off_does_nothing(understander: Understander, text: str) -> None:
+    assert actions(understander.understand(text)) == []
+
+
+def test_calling_off_needs_its_own_words() -> None:
+    assert called_off(tokenize("no need to switch on the kettle", strip_phrases=False))
+    assert not called_off(tokenize("i need the kettle on", strip_phrases=False))
+    assert not called_off(tokenize("turn on the kettle", strip_phrases=False))
+    assert not_an_order(tokenize("don't bother opening the blinds", strip_phrases=False)) == "called off"
+
+
+# ---- polite frames around a request ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'd be grateful if you could switch on the kettle", [("turn_on", ("kettle",))]),
+        ("I wonder if you might close the garage door", [("close_cover", ("garage_door",))]),
+        ("it would be lovely if you would turn the tv off", [("turn_off", ("tv",))]),
+        ("would you be so kind as to turn off the bedroom fan", [("turn_off", ("bedroom_fan",))]),
+        ("go ahead and lock the front door", [("lock", ("front_door",))]),
+        ("we should like the bedroom blinds closed", [("close_cover", ("bedroom_blinds",))]),
+        ("turn off the bedroom light, if you please", [("turn_off", ("bedroom_light",))]),
+    ],
+)
+def test_polite_frames_are_courtesy(understander: Understander, text: str, expected: list[Any]) -> None:
+    assert actions(understander.understand(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if it gets dark could you switch on the hallway light",
+        "I'd be grateful if you could turn on the kettle when I get home",
+        "should I close the bedroom blinds",
+        "I wonder if the garage door is open and the kettle on",
+    ],
+)
+def test_conditions_and_advice_are_no_polite_frame(understander: Understander, text: str) -> None:
+    assert actions(understander.understand(text)) == []
+
+
+# ---- two letters swapped ----------------------------------------------------------------------------------
+
+
+def test_swapped_letters_may_steer_the_classifier(understander: Understander) -> None:
+    assert actions(understander.understand("plya the tv")) == [("media_play", ("tv",))]
+    assert actions(understander.understand("turn donw the office speaker volume")) == [
+        ("volume_down", ("speaker",))
+    ]
+    # A two-letter slip is any word at all: never guessed.
+    assert actions(understander.understand("turn the office speaker volume uo")) == []
+
+
+def test_only_a_swap_counts_as_a_swap() -> None:
+    assert _only_swaps([("donw", "down"), ("plya", "play")])
+    assert not _only_swaps([("did", "dim")])
+    assert not _only_swaps([("donw", "down"), ("lamb", "lamp")])
+    assert not _only_swaps([])
+
+
+# ---- turns that carry on the last one -------------------------------------------------------------------
+
+
+def test_in_there_is_the_room_just_talked_about(understander: Understander) -> None:
+    found = talk(understander, ["open the bedroom blinds", "ok turn the fan on in there"])
+    assert actions(found) == [("turn_on", ("bedroom_fan",))]
+    found = talk(understander, ["lock the front door", "and switch the light off in there"])
+    assert actions(found) == [("turn_off", ("hall_light",))]
+    # Nothing talked about before: no room to be "there".
+    assert actions(talk(understander, ["turn the fan on in there"])) == []
+
+
+def test_and_again_repeats(understander: Understander) -> None:
+    found = talk(understander, ["dim the bedroom light", "and again"])
+    assert actions(found) == [("brightness_down", ("bedroom_light",))]
+
+
+def test_no_and_a_value_corrects_the_last_setting(understander: Understander) -> None:
+    found = talk(understander, ["make the kitchen light strip blue", "no, green"])
+    assert actions(found) == [("set_color", ("kitchen_strip",))]
+    assert found.matches[0].slots["color"].value["name"] == "green"
+    assert talk(understander, ["make the kitchen light strip blue", "no"]).matches == ()
+
+
+def test_the_x_one_answers_which_light_with_a_name(understander: Understander) -> None:
+    found = talk(understander, ["turn off the light", "the hall one"])
+    assert actions(found) == [("turn_off", ("hall_light",))]
+    assert actions(talk(understander, ["turn off the light", "the garden one"])) == []
+
+
+def test_is_it_locked_asks_about_the_lock(understander: Understander) -> None:
+    found = talk(understander, ["lock the front door", "is it locked now?"])
+    assert [m.intent for m in found.matches] == ["get_state"]
+    assert actions(found) == []
+
+
+def test_how_cold_is_it_is_the_rooms_reading(understander: Understander) -> None:
+    found = understander.understand("how cold is it", [], "bedroom")
+    assert found.question is None
+    assert [m.intent for m in found.matches] == ["get_temperature"]
+
+
+def test_everywhere_is_every_room(understander: Understander) -> None:
+    found = understander.understand("lights off everywhere")
+    assert actions(found) == [
+        (
+            "turn_off",
+            ("kitchen_light", "kitchen_strip", "living_ceiling", "living_lamp", "bedroom_light",
+             "office_ceiling", "hall_light"),
+        )
+    ]  # fmt: skip
