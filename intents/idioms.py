@@ -112,12 +112,13 @@ def _asked_as_wish(words: list[str]) -> list[str]:
 # "Did I remember to lock the door", "did we forget to switch the fan off": asks what "did I lock the door"
 # asks, the state of the device (either way the answer is the state).
 ASKERS = frozenset({"i", "we", "you"})
-REMEMBERING = frozenset({"remember", "forget"})
+REMEMBERING = frozenset({"remember", "forget", "remembered", "forgot", "forgotten"})
+ASKING_AUXILIARIES = frozenset({"did", "have"})  # "have I remembered to lock …" asks what "did I …" asks
 
 
 def _without_remembering(words: list[str]) -> list[str]:
     """ "Did I remember to lock the front door" → "did I lock the front door": only as a question."""
-    asked = len(words) > 4 and words[0] == "did" and words[1] in ASKERS
+    asked = len(words) > 4 and words[0] in ASKING_AUXILIARIES and words[1] in ASKERS
     if asked and words[2] in REMEMBERING and words[3] == "to":
         return [*words[:2], *words[4:]]
     return words

@@ -24,6 +24,7 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     # Discourse markers that open a turn without meaning anything for the command.
     ("hey",),
     ("oops",),
+    ("sorry",),  # "sorry, undo that": an apology before the order, never the order itself
     ("oh",),
     ("let's",),
     ("lets",),

@@ -23,7 +23,7 @@ from .document import IntentData
 from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, refers
 from .idioms import rephrase
 from .model import AreaName, EntityName, IntentMatch, SlotValue
-from .mood import TIMER_INTENTS, acts, describes_state, not_an_order
+from .mood import TIMER_INTENTS, TIMER_WORDS, acts, describes_state, narrated, not_an_order
 from .normalize import strip_edge_phrases, tokenize
 from .numbers import DENOMINATORS, NUMBER_WORDS
 from .partial import partial_names
@@ -190,9 +190,14 @@ class Understander:
         if not meant:
             return found
         acting = any(acts(m.intent) for m in meant)
-        timed = any(acts(m.intent) and m.intent not in TIMER_INTENTS for m in meant)
-        if acting and not_an_order(fix_asr(tokenize(text, strip_phrases=False)), timed=timed) is not None:
+        said = fix_asr(tokenize(text, strip_phrases=False))
+        if _exclaims(said) and not acting:
+            return Understanding()  # "ugh, what a day": a sigh, not a question about the date
+        timed = any(acts(m.intent) and not _timer_said(m, said) for m in meant)
+        if acting and not_an_order(said, timed=timed) is not None:
             return Understanding()
+        if said[:1] in (["i"], ["we"]) and narrated(said) and not text.rstrip().endswith("?"):
+            return Understanding()  # "I just locked the front door myself": told what was done, no question
         if self._statement(tokens, text) and (acting or not text.rstrip().endswith("?")):
             return Understanding()  # "the hall light's on": told, not asked; nothing to do or answer
         if "both" in tokens and found.matches:
@@ -648,6 +653,19 @@ def _an_order(match: IntentMatch | None, tokens: Sequence[str]) -> IntentMatch |
     ):
         return None
     return match
+
+
+def _exclaims(tokens: Sequence[str]) -> bool:
+    """Whether the words exclaim ("what a day", "what an evening") rather than ask or order."""
+    return any(w == "what" and nxt in ("a", "an") for w, nxt in itertools.pairwise(tokens))
+
+
+def _timer_said(match: IntentMatch, tokens: Sequence[str]) -> bool:
+    """Whether a timer was asked for, so the time said is its duration: a timer intent read from a timer's
+    own sentence (as said or spell-corrected), or guessed with "timer" (or a misheard "time") said.
+    "Turn it off in ten minutes", guessed as a timer, is an order for later, which Hearth cannot do."""
+    said = TIMER_WORDS & set(tokens) or "time" in tokens
+    return match.intent in TIMER_INTENTS and (match.source != "classifier" or bool(said))
 
 
 def _says_more(whole: IntentMatch, part: IntentMatch) -> bool:

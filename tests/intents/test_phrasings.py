@@ -398,3 +398,119 @@ def test_everywhere_is_every_room(understander: Understander) -> None:
              "office_ceiling", "hall_light"),
         )
     ]  # fmt: skip
+
+
+# ---- questions, hints and polite requests said the way people talk ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "area", "expected"),
+    [
+        # light asked for in a room is its lights on
+        ("could I get a little light in the office", None, [("turn_on", ("office_ceiling",))]),
+        ("get me a bit of light in the kitchen", None, [("turn_on", ("kitchen_light", "kitchen_strip"))]),
+        ("we can't see anything in here", "bedroom", [("turn_on", ("bedroom_light",))]),
+        # a fan run, a fan and its speed without a verb, a device "on" with its room said after it
+        ("would you run the office fan", None, [("turn_on", ("office_fan",))]),
+        ("office fan on in the office", None, [("turn_on", ("office_fan",))]),
+        ("the bedroom fan, high please", None, [("set_fan_speed", ("bedroom_fan",))]),
+        # everything in a room, the room's devices that switch
+        (
+            "turn everything off in the office",
+            None,
+            [("turn_off", ("office_ceiling", "office_fan", "speaker"))],
+        ),
+        # a complaint that names the device and the way: louder, cooler, warmer
+        ("we can barely hear the office speaker", None, [("volume_up", ("speaker",))]),
+        (
+            "I'm boiling, cool the bedroom down a little",
+            None,
+            [("temperature_down", ("bedroom_thermostat",))],
+        ),
+        ("warm the living room up a bit", None, [("temperature_up", ("living_thermostat",))]),
+    ],
+)
+def test_hints_and_requests_that_say_one_action(
+    understander: Understander, text: str, area: str | None, expected: list[tuple[str, Any]]
+) -> None:
+    assert actions(understander.understand(text, (), area), area) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "give me some light in the garage at 10",
+        "can I get some light in the hallway when I get home",
+        "I can't see the tv",  # seeing a device says nothing to do to it
+        "don't run the office fan",
+        "I can't hear the kettle",  # no volume: nothing it could mean
+        "cool the bedroom down tonight",
+        "we can't see a thing, don't turn the lights on",
+        "we already locked the front door ourselves",  # told, not asked
+        "is the kitchen on",  # a room and "on": any of its devices, so a question with no answer here
+    ],
+)
+def test_hints_that_are_no_order_do_nothing(understander: Understander, text: str) -> None:
+    assert actions(understander.understand(text, (), "bedroom"), "bedroom") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("is the garage closed", ("get_state", "garage", "cover", "closed")),
+        ("did anybody leave the garage open", ("get_state", "garage", "cover", "open")),
+        ("is the hallway locked", ("get_state", "hallway", "lock", "locked")),
+        ("are the bedroom blinds down", ("get_state", None, None, "closed")),
+        ("did someone leave the bedroom light on", ("get_state", None, None, "on")),
+        ("the front door is locked, isn't it", ("get_state", None, None, "locked")),
+        ("have I remembered to lock the front door", ("get_state", None, None, "locked")),
+    ],
+)
+def test_state_questions_of_a_room_or_a_tag(
+    understander: Understander, text: str, expected: tuple[Any, ...]
+) -> None:
+    found = understander.understand(text, (), "kitchen")
+    got = [
+        (
+            m.intent,
+            m.slots["area"].value if "area" in m.slots else None,
+            m.slots["domain"].value if "domain" in m.slots else None,
+            m.slots["state"].value,
+        )
+        for m in found.matches
+    ]
+    assert got == [expected]
+    assert actions(found, "kitchen") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("might I bother you for the time", "get_time"),
+        ("could we have the time", "get_time"),
+        ("oh, don't worry about that", "nevermind"),
+        ("actually forget what I said", "nevermind"),
+    ],
+)
+def test_polite_questions_and_never_minds(understander: Understander, text: str, intent: str) -> None:
+    assert [m.intent for m in understander.understand(text, (), "kitchen").matches] == [intent]
+
+
+def test_an_apology_before_an_order_is_no_part_of_it(understander: Understander) -> None:
+    found = talk(understander, ["turn on the kettle", "sorry, undo that"], "kitchen")
+    assert actions(found, "kitchen") == [("turn_off", ("kettle",))]
+    assert tokenize("sorry") == ["sorry"]  # alone it is kept, and understood as nothing
+
+
+@pytest.mark.parametrize("text", ["ugh, what a day", "what a week it's been", "what an evening"])
+def test_an_exclamation_is_no_question(understander: Understander, text: str) -> None:
+    assert understander.understand(text, ()).matches == ()
+
+
+def test_an_order_for_later_is_no_timer(understander: Understander) -> None:
+    # Guessed as a timer by the classifier, "turn it off in ten minutes" is an order for later.
+    for text in ("and turn it off in ten minutes", "switch the kettle off in five minutes"):
+        assert understander.understand(text, ()).matches == (), text
+    found = understander.understand("set a timer for ten minutes", ())
+    assert [(m.intent, m.slots["duration"].value) for m in found.matches] == [("start_timer", 600)]
+    assert [m.intent for m in understander.understand("what day is it", ()).matches] == ["get_date"]
