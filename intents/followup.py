@@ -229,7 +229,7 @@ class FollowUps:
     def _refer(
         self, match: IntentMatch, history: Sequence[Turn], *, required: bool = True
     ) -> list[IntentMatch] | Ambiguous | None:
-        latest = next((_devices(t) for t in reversed(history) if _devices(t)), [])
+        latest = _latest_devices(history)
         kinds = {self.index.type_of(i) for i in latest}
         if history and not _devices(history[-1]) and history[-1].slots.get("domain"):
             kinds = {str(history[-1].slots["domain"])}  # an earlier part named only a type: "the next song"
@@ -355,7 +355,7 @@ class FollowUps:
         """ "Switch the light off in there": the room of the devices talked about last, said by its name
         ("… in the garage"); None without "in there" or such a room."""
         spots = [i for i in range(len(tokens) - 1) if tokens[i] in ("in", "out") and tokens[i + 1] == "there"]
-        latest = next((_devices(t) for t in reversed(history) if _devices(t)), [])
+        latest = _latest_devices(history)
         area = self._area_of(latest)
         if len(spots) != 1 or area is None:
             return None
@@ -420,7 +420,7 @@ class FollowUps:
 
     def _value(self, match: IntentMatch, history: Sequence[Turn]) -> list[IntentMatch] | Ambiguous | None:
         """ "Just 80 percent", "put it at halfway": the value for the devices just talked about."""
-        latest = next((_devices(t) for t in reversed(history) if _devices(t)), [])
+        latest = _latest_devices(history)
         kinds = {self.index.type_of(i) for i in latest}
         if not latest or len(kinds) != 1:
             return None
@@ -512,7 +512,7 @@ class FollowUps:
 
     def _there(self, match: IntentMatch, history: Sequence[Turn]) -> IntentMatch | None:
         """ "In there": the room of the devices talked about last; None when there were none."""
-        latest = next((_devices(t) for t in reversed(history) if _devices(t)), [])
+        latest = _latest_devices(history)
         area = self._area_of(latest)
         if area is None:
             return None
@@ -756,6 +756,11 @@ def _as_turn(match: IntentMatch) -> Turn:
 def _contains(tokens: Sequence[str], words: tuple[str, ...]) -> bool:
     n = len(words)
     return any(tuple(tokens[i : i + n]) == words for i in range(len(tokens) - n + 1))
+
+
+def _latest_devices(history: Sequence[Turn]) -> list[str]:
+    """The devices of the most recent turn that named or acted on any; none when no turn did."""
+    return next((found for t in reversed(history) if (found := _devices(t))), [])
 
 
 def _devices(turn: Turn) -> list[str]:

@@ -168,6 +168,7 @@ class _Builder:
         # lacks cannot be acted on, and every extra phrase is one more way to mishear a command.
         self.types = frozenset(e.type for e in entities) if entities else None
         self._sensitive: dict[str, bool] = {}
+        self._kinds_only: dict[str, bool] = {}
 
     def render(self, node: Node, restriction: Restriction) -> str | None:
         """A template as JSGF; None when it cannot be said in this home (e.g. no device of its type)."""
@@ -205,15 +206,19 @@ class _Builder:
     def _kind_only(self, rule: str) -> bool:
         """Whether a rule says a kind of device and no device names: narrowing it per room stays small
         (a few type words each), where narrowing names would write the names once per room."""
-        refs = list(references(self.data.expansion_rules[rule].root))
-        names = any(isinstance(r, SlotRef) and r.list_name == _NAME_LIST for r in refs)
-        rules = [r.name for r in refs if isinstance(r, RuleRef)]
-        kind = any(isinstance(r, SlotRef) and r.slot_name == _DOMAIN_SLOT for r in refs)
-        return (
-            not names
-            and all(self._kind_only(r) or not self.sensitive(r) for r in rules)
-            and (kind or any(self._kind_only(r) for r in rules))
-        )
+        found = self._kinds_only.get(rule)
+        if found is None:
+            refs = list(references(self.data.expansion_rules[rule].root))
+            names = any(isinstance(r, SlotRef) and r.list_name == _NAME_LIST for r in refs)
+            kind = any(isinstance(r, SlotRef) and r.slot_name == _DOMAIN_SLOT for r in refs)
+            inner = {r.name: self._kind_only(r.name) for r in refs if isinstance(r, RuleRef)}
+            found = (
+                not names
+                and all(only or not self.sensitive(name) for name, only in inner.items())
+                and (kind or any(inner.values()))
+            )
+            self._kinds_only[rule] = found
+        return found
 
     def _per_area(self, node: Seq, restriction: Restriction) -> str | None:
         """A room with a kind of device, said only for the kinds that room has: no "the bedroom tvs" in a
