@@ -260,7 +260,7 @@ def bench_accuracy(config_dir: Path) -> int:
     config = load_config(config_dir)
     layer, _ = load_classifier(config)
     root = Path(__file__).resolve().parents[1] / "tests" / "intents"
-    for name in ("suite", "holdout", "fresh", "blind", "blind2", "blind3", "blind4", "blind5"):
+    for name in ("suite", "holdout", "fresh", "blind", "blind2", "blind3", "blind4", "blind5", "blind6"):
         folder = root / name
         if not folder.is_dir():
             print(f"(no {folder}: the YAML suites ship with the source tree)")

@@ -7,9 +7,10 @@ state logic, with no broker in between.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from devices.protocols import encode
 from devices.registry import Registry
 from devices.service import ActionResult
 from devices.simulator import handle_command, initial_state
+from intents.classify import RELATIVE_TO_SET
 from intents.context import ContextWindow
 from intents.followup import DEVICELESS
 from intents.model import IntentMatch
@@ -30,7 +32,7 @@ from intents.understand import Understanding
 from .bench import percentiles
 from .config import HearthConfig
 from .pipeline import Pipeline, RunRequest, Speaker
-from .understanding import capable_targets, target_types
+from .understanding import capable_targets, plan_commands, target_types
 
 VERDICTS = ("exact", "wrong", "declined")
 VALUE_SLOTS = (
@@ -166,7 +168,8 @@ async def evaluate(config: HearthConfig, pipeline: Pipeline, cases: Iterable[Cas
         started = time.perf_counter()
         understanding = pipeline.understander.understand(case.text, history, case.area)
         elapsed = (time.perf_counter() - started) * 1000
-        verdict, got = grade(case.expect, understanding, _targets(pipeline, understanding, case.area))
+        targets = _targets(pipeline, understanding, case.area)
+        verdict, got = grade(case.expect, understanding, targets, _effects(pipeline, understanding, targets))
         report.outcomes.append(Outcome(case, verdict, got, understanding.layer, elapsed))
         await pipeline.run(
             RunRequest(id=f"e{number}", text=case.text),
@@ -188,8 +191,31 @@ def _targets(pipeline: Pipeline, understanding: Understanding, area: str | None)
     return found
 
 
-def grade(expect: Any, understanding: Understanding, targets: list[Targets]) -> tuple[str, str]:
-    """(verdict, what was understood): exact, wrong (would do or say something else) or declined."""
+# Relative intents and the setting each steps ("warmer" steps the temperature).
+STEPPED_BY = {step: setting for step, setting in RELATIVE_TO_SET.items() if setting != "set_position"}
+UNDONE = "-"  # the effect of a match whose plan refuses it ("the hall light can't do that"): nothing done
+
+
+def _effects(pipeline: Pipeline, understanding: Understanding, targets: list[Targets]) -> list[str]:
+    """Per match, the intent its plan carries out when that differs from the one understood ("too dark
+    in the hall" for a light that only switches is switching it on); "" when they are the same."""
+    effects = []
+    for match, found in zip(understanding.matches, targets, strict=True):
+        if found.problem is not None or match.intent in DEVICELESS:
+            effects.append("")
+            continue
+        plan = plan_commands(match, found, pipeline.registry, pipeline.understander.data, time.time())
+        effects.append(UNDONE if plan.code == "action-unsupported" else plan.says)
+    return effects
+
+
+def grade(
+    expect: Any, understanding: Understanding, targets: list[Targets], effects: Sequence[str] = ()
+) -> tuple[str, str]:
+    """(verdict, what was understood): exact, wrong (would do or say something else) or declined.
+
+    `effects`: per match, the intent its plan carries out instead of the understood one (see `_effects`).
+    """
     asked = understanding.question is not None or any(
         t.problem in ("ambiguous", "need-area") for t in targets
     )
@@ -201,15 +227,23 @@ def grade(expect: Any, understanding: Understanding, targets: list[Targets]) -> 
             or all(t.problem in ("no-device", "unsupported") for t in targets)
         )
         return ("exact" if silent else "wrong"), got
-    acted = [(m, t) for m, t in zip(understanding.matches, targets, strict=True) if t.problem is None]
+    matches = understanding.matches
+    done = [replace(m, intent=e) if e else m for m, e in itertools.zip_longest(matches, effects)]
+    kept = [i for i, t in enumerate(targets) if t.problem is None and done[i].intent != UNDONE]
+    acted = [(done[i], targets[i]) for i in kept]
     if expect == "ask":
         return ("exact" if asked else "wrong" if acted else "declined"), got
     if asked or not acted:
         return "declined", got
     wanted = _merge([dict(e) for e in (expect if isinstance(expect, list) else [expect])])
-    found = _merge([_command(m, t) for m, t in acted])
-    same = len(wanted) == len(found) and all(_same(w, f) for w, f in zip(wanted, found, strict=True))
-    return ("exact" if same else "wrong"), got
+    # What was done, or what was understood: "a step brighter" of an unlit light that only switches
+    # is switching it on, and a test may expect either.
+    readings = [acted, [(matches[i], targets[i]) for i in kept]]
+    for reading in readings:
+        found = _merge([_command(m, t) for m, t in reading])
+        if len(wanted) == len(found) and all(_same(w, f) for w, f in zip(wanted, found, strict=True)):
+            return "exact", got
+    return "wrong", got
 
 
 def _command(match: IntentMatch, targets: Targets) -> dict[str, Any]:
@@ -218,7 +252,9 @@ def _command(match: IntentMatch, targets: Targets) -> dict[str, Any]:
         for k, v in match.slots.items()
         if k in VALUE_SLOTS
     }
-    return {"intent": match.intent, "targets": list(targets.ids), "slots": slots}
+    # A setting put back by a follow-up ("undo that" after "warmer" sets the old 21 degrees again).
+    restored = match.source == "context" and match.intent in STEPPED_BY.values()
+    return {"intent": match.intent, "targets": list(targets.ids), "slots": slots, "restored": restored}
 
 
 def _merge(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -238,6 +274,9 @@ def _merge(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _same(wanted: Mapping[str, Any], found: Mapping[str, Any]) -> bool:
+    if found.get("restored") and STEPPED_BY.get(wanted["intent"]) == found["intent"]:
+        # the step back a test expects for "undo that", done by setting the value from before the step
+        return set(wanted.get("targets") or found["targets"]) == set(found["targets"])
     if wanted["intent"] != found["intent"]:
         return False
     if "targets" in wanted and wanted["targets"] and set(wanted["targets"]) != set(found["targets"]):

@@ -28,7 +28,7 @@ from .templates import Alt, Node, RuleRef, Seq, SlotRef, Template, Word, parse_t
 
 log = logging.getLogger("hearth.classifier")
 
-FORMAT = 2  # bump when features, graph or training recipe change meaning: it is part of the cache name
+FORMAT = 3  # bump when features, graph or training recipe change meaning: it is part of the cache name
 NONE = "none"  # the label of sentences that are no home command
 NAME, AREA, NUM = "<name>", "<area>", "<num>"
 # Placeholders are one character each in the char n-grams, so "<name> on" looks like "X on", not "<name".
@@ -225,14 +225,17 @@ def training_examples(data: IntentData, *, per_intent: int = 300, seed: int = 0)
 
     Sentences of the `none` file that an intent produces as well are left out of `none`.
     """
-    rng = random.Random(seed)
-    walker = _Walker(data.expansion_rules, data.lists, rng)
     examples: list[Example] = []
     for name, intent in data.intents.items():
+        # Each intent draws from its own random stream, so editing one intent's templates leaves every
+        # other intent's sentences as they were (a shared stream reshuffled them all).
+        rng = random.Random(f"{seed}/{name}")
+        walker = _Walker(data.expansion_rules, data.lists, rng)
         sentences = _sample(_templates(data, name, intent), walker, per_intent)
         examples += [(_decorate(tokens, data.language, rng), name) for tokens in sentences]
     said = {tokens for tokens, _label in examples}
     nones = [tokens for tokens in none_sentences(data.language) if tokens not in said]
+    rng = random.Random(f"{seed}/{NONE}")
     examples += [(_decorate(tokens, data.language, rng), NONE) for tokens in nones]
     return list(dict.fromkeys(examples))  # a decorated sentence can equal another one
 

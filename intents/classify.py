@@ -63,11 +63,12 @@ POLARITY: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     "unlock": (frozenset({"unlock", "unlocked"}), frozenset({"lock", "locked"})),
     "media_play": (frozenset({"play", "resume", "continue", "unpause"}), frozenset({"pause", "stop"})),
     "media_pause": (frozenset({"pause", "stop"}), frozenset({"play", "resume", "unpause"})),
-    "brightness_up": (_UP, _DOWN),
+    # "Off" is never a step up: "turn off the lights in here" is no "brighter".
+    "brightness_up": (_UP, _DOWN | _OFF),
     "brightness_down": (_DOWN, _UP),
-    "temperature_up": (_UP | {"cold", "chilly", "freezing"}, _DOWN | {"hot"}),
+    "temperature_up": (_UP | {"cold", "chilly", "freezing"}, _DOWN | _OFF | {"hot"}),
     "temperature_down": (_DOWN | {"hot"}, _UP | {"cold", "chilly", "freezing"}),
-    "volume_up": (_UP, _DOWN),
+    "volume_up": (_UP, _DOWN | _OFF),
     "volume_down": (_DOWN, _UP),
     "start_timer": (
         frozenset({"set", "start", "create", "make", "add", "put"}),
@@ -200,6 +201,7 @@ NEGATIONS = frozenset({"don't", "dont", "never", "doesn't", "shouldn't", "won't"
 DETERMINERS = frozenset(
     {"the", "my", "our", "a", "an", "all", "it", "them", "this", "that", "<name>", "<area>"}
 )
+ARTICLES = frozenset({"the", "my", "our", "your"})
 QUESTION_WORDS = frozenset({"is", "are", "did", "does", "do", "was", "were", "has", "have"})
 ORDER_OPENERS = (("make", "sure"), ("ensure",))
 # The context layer's defaults, and media commands said with no device ("pause") mean the room's player.
@@ -291,6 +293,8 @@ class ClassifierLayer:
         asked, probability = chosen
         if asked in TEMPLATE_ONLY:
             return Understanding()
+        if self._unknown_thing(linked):
+            return Understanding()  # "open the window in the bedroom": a thing the home does not have
         if (asked in CONTENT_INTENTS or asked in DIRECTED_INTENTS) and self._unknown_words(linked):
             # "play some jazz": what to play cannot be honoured, so play nothing; "make it cozy": which
             # way is a guess.
@@ -395,6 +399,21 @@ class ClassifierLayer:
             # a misspelt command word ("plaese") is known; "jazz" and "relaxing" are not
             and process.extractOne(token, self._known_words, scorer=fuzz.ratio, score_cutoff=82) is None
             for i, token in enumerate(linked.tokens)
+        )
+
+    def _unknown_thing(self, linked: Linked) -> bool:
+        """Whether an article introduces a word that is neither a command word nor in a name: a thing
+        the home does not have ("the window"), which no guess of the classifier may stand in for."""
+        covered = {i for m in linked.mentions for i in range(m.start, m.end)}
+        return any(
+            i not in covered
+            and linked.tokens[i - 1] in ARTICLES
+            and not token.startswith("<")
+            and token.isalpha()
+            and token not in self._known_words
+            and process.extractOne(token, self._known_words, scorer=fuzz.ratio, score_cutoff=82) is None
+            for i, token in enumerate(linked.tokens)
+            if i > 0
         )
 
     def _unlinked_name_words(self, linked: Linked) -> bool:

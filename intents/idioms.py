@@ -44,6 +44,9 @@ IDIOMS: dict[tuple[str, ...], tuple[str, ...]] = _coffee_idioms()
 # Verbs people use for "turn" when a direction follows: "knock the heating down a notch", "nudge it up".
 TURN_VERBS = frozenset({"knock", "nudge", "kick", "bump", "push", "crank", "notch", "jack", "ramp"})
 UP_DOWN = frozenset({"up", "down"})
+# Verbs people use for "put" when "on" or "off" follows: "stick the kettle on", "pop the hall light on".
+PUT_VERBS = frozenset({"stick", "pop", "bung", "whack", "chuck", "throw"})
+ON_OFF = frozenset({"on", "off"})
 
 # A reason after the order: "for the postman", "for my son". Never a time ("for the evening", "for an
 # hour"): Hearth cannot schedule, so those must stay unsaid-to-be-done.
@@ -85,7 +88,7 @@ def rephrase(tokens: Sequence[str], names: Collection[str]) -> list[str]:
 
     `names`: the words of the home's device and area names; a "for …" naming one of them is no reason.
     """
-    words = list(tokens)
+    words = _plain_verb(list(tokens))
     whole = IDIOMS.get(tuple(words))
     if whole is not None:
         return list(whole)
@@ -125,9 +128,12 @@ def _without_remembering(words: list[str]) -> list[str]:
 
 
 def _plain_verb(words: list[str]) -> list[str]:
-    """ "Knock the thermostat down" → "turn the thermostat down": only with "up" or "down" said after."""
+    """ "Knock the thermostat down" → "turn the thermostat down": only with "up" or "down" said after;
+    "stick the coffee on" → "put the coffee on": only with "on" or "off" said after."""
     if words and words[0] in TURN_VERBS and UP_DOWN & set(words[1:]):
         return ["turn", *words[1:]]
+    if words and words[0] in PUT_VERBS and ON_OFF & set(words[1:]):
+        return ["put", *words[1:]]
     return words
 
 

@@ -425,15 +425,41 @@ BE_FORMS = frozenset(
 )
 
 
+# Words after an "-ing" verb that show it has no object, so it tells of no device ("I'm leaving for work").
+NO_OBJECT = frozenset(
+    {"now", "soon", "shortly", "for", "to", "home", "at", "in", "today", "tonight", "early", "late", "later",
+     "so", "and", "but", "then", "because", "as", "again", "outside", "together", "nicely"}
+)  # fmt: skip
+
+
+# Telling what someone else asked for: "she told me to turn off the fan" reports an order, gives none.
+REPORTING_VERBS = frozenset({"told", "asked", "said", "reminded", "wants", "wanted", "begged"})
+REPORTED_TO = frozenset({"me", "us", "him", "her", "them", "you", "to"})
+
+
+def reported(words: Sequence[str]) -> bool:
+    """Whether the words report an order someone else gave: "she told me to …", "mum wants us to …"."""
+    for i, word in enumerate(words[1:], start=1):
+        asked_of = words[i + 1 : i + 3]
+        if word in REPORTING_VERBS and words[i - 1] not in ("you", "i", "we") and "to" in asked_of:
+            return words[i + 1] in REPORTED_TO
+    return False
+
+
 def narrated(words: Sequence[str]) -> bool:
     """Whether the words tell of something done or being done (see `_narrated_past`), or doing again and
-    again ("the kids keep switching the tv on")."""
+    again ("the kids keep switching the tv on"), or report an order given to someone (see `reported`),
+    or tell of a habit of the past ("I used to set the thermostat to 25")."""
+    if reported(words) or _contains(words, ("used", "to")):
+        return True
     for i, word in enumerate(words[1:], start=1):
         before = words[i - 1]
         if word not in GERUNDS or before in REQUESTED_GERUND:
             continue
         if before in ("keep", "keeps") and i == 1:
             continue  # "keep playing": an order
+        if i + 1 == len(words) or words[i + 1] in NO_OBJECT:
+            continue  # "I'm leaving", "the kids are playing now": nothing done to a device
         if before in SUBJECTS or before in BE_FORMS:
             return True
     return _narrated_past(words)

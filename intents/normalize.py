@@ -15,6 +15,16 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("ok", "hearth"),
     ("okay", "hearth"),
     ("hearth",),
+    # Suggestions and requests asked as questions: "why don't we lock up", "is it possible to …".
+    ("why", "don't", "we"),
+    ("why", "don't", "you"),
+    ("why", "not"),
+    ("is", "it", "possible", "to"),
+    ("would", "it", "be", "possible", "to"),
+    ("is", "there", "any", "way", "to"),
+    ("is", "there", "a", "way", "to"),
+    ("any", "chance", "you", "could"),
+    ("any", "chance", "you", "can"),
     ("can", "you"),
     ("could", "you"),
     ("would", "you"),
@@ -65,6 +75,17 @@ WISHES: tuple[tuple[str, ...], ...] = (
     ("i", "should", "like"),
     ("we", "should", "like"),
 )
+# Asking to have a device so: "can we have the ceiling light off" is "the ceiling light off"; only before a
+# device ("can we have it at 21" keeps its words: "it" there is the temperature).
+HAVE_WISHES: tuple[tuple[str, ...], ...] = (
+    ("can", "we", "have"),
+    ("could", "we", "have"),
+    ("can", "i", "have"),
+    ("could", "i", "have"),
+    ("may", "we", "have"),
+    ("may", "i", "have"),
+    ("let's", "have"),
+)
 # A polite frame around a request: "I'd be grateful if you could …", "I wonder whether you might …", "it
 # would be lovely if you would …". Only these words may stand before the "if/whether you <modal>", so a
 # condition ("if you're cold, …") or anything else said there is never dropped.
@@ -75,6 +96,7 @@ FRAME_WORDS = frozenset(
 FRAME_OPENERS = frozenset({"i", "i'd", "we", "we'd", "it", "it'd"})
 FRAME_MODALS = frozenset({"could", "would", "can", "might"})
 _OBJECTS = [["the"], ["my"], ["our"], ["all"]]
+_OBJECT_WORDS = frozenset({"the", "my", "our", "all", "it", "them", "things", "down", "off", "everything"})
 # A request asked as "would you mind switching on ...": the verb's plain form.
 GERUND_BASES = {
     "switching": "switch",
@@ -91,6 +113,7 @@ GERUND_BASES = {
     "pausing": "pause",
     "playing": "play",
     "making": "make",
+    "getting": "get",
     "starting": "start",
     "stopping": "stop",
     "cancelling": "cancel",
@@ -159,7 +182,7 @@ def _symbols(text: str) -> str:
 
 
 _LEADING_FIRST = frozenset(
-    {*(phrase[0] for phrase in (*LEADING_PHRASES, *WISHES)), *FRAME_OPENERS, "do", "mind", "be"}
+    {*(phrase[0] for phrase in (*LEADING_PHRASES, *WISHES, *HAVE_WISHES)), *FRAME_OPENERS, "do", "mind", "be"}
 )
 _TRAILING_LAST = frozenset({*(phrase[-1] for phrase in TRAILING_PHRASES), "again"})
 
@@ -208,8 +231,14 @@ def strip_edge_phrases(tokens: list[str]) -> list[str]:
     changed = True
     while changed and tokens:
         changed = False
+        for phrase in HAVE_WISHES:
+            if tuple(tokens[: len(phrase)]) == phrase and tokens[len(phrase) : len(phrase) + 1] in _OBJECTS:
+                tokens = tokens[len(phrase) :]
+                changed = True
         for phrase in LEADING_PHRASES:
             if tuple(tokens[: len(phrase)]) == phrase and len(tokens) > len(phrase):
+                if phrase == ("cool",) and tokens[1] in _OBJECT_WORDS:
+                    continue  # "cool the bedroom down": the verb, not "cool, …"
                 tokens = tokens[len(phrase) :]
                 changed = True
         for phrase in WISHES:
@@ -222,6 +251,9 @@ def strip_edge_phrases(tokens: list[str]) -> list[str]:
             changed = True
         if tokens[:3] == ["do", "you", "mind"]:
             tokens = tokens[2:]
+        if len(tokens) > 4 and tokens[:3] == ["any", "chance", "of"] and tokens[3] in GERUND_BASES:
+            tokens = [GERUND_BASES[tokens[3]], *tokens[4:]]  # "any chance of getting the light on"
+            changed = True
         if len(tokens) > 2 and tokens[0] == "mind" and tokens[1] in GERUND_BASES:
             tokens = [GERUND_BASES[tokens[1]], *tokens[2:]]  # "(would you) mind switching on ..."
             changed = True

@@ -38,6 +38,9 @@ CARRIERS: dict[str, tuple[str, ...]] = {
 OWN_VERBS = frozenset(
     {"on", "off", "open", "close", "shut", "lock", "unlock", "play", "pause", "stop", "up", "down", "dim"}
 )
+# Words that say what a question or setting is about: a part with one says its own ("what's the humidity
+# in the bathroom and the temperature in the office"), it borrows nothing from the part before.
+QUANTITIES = frozenset({"temperature", "humidity", "brightness", "volume", "speed", "position"})
 MAX_SEGMENTS = 6
 NEGATIONS = frozenset({"not", "don't", "dont", "never", "no"})
 # What a part that is only a target looks like on its own.
@@ -120,7 +123,7 @@ class CommandSplitter:
                 guessed = (
                     match is None
                     or match.intent in VERBLESS
-                    or (match.source == "classifier" and not OWN_VERBS & set(words))
+                    or (match.source == "classifier" and not (OWN_VERBS | QUANTITIES) & set(words))
                 )
                 if verbless and guessed and start > 0 and not negated:
                     borrowed = self._borrow_verb(words, matches[-1], parse)
@@ -173,6 +176,9 @@ class CommandSplitter:
             right_area = self._area_starting_at(tokens, right)
             if left_area is None or right_area is None:
                 continue
+            before = tokens[: i - left_area]
+            if before[-1:] == ["in"] or before[-2:] == ["in", "the"]:
+                continue  # "the lights in the kitchen and the hallway light": the type was said already
             type_word = self._type_word_at(tokens, right + right_area)
             if type_word is not None:
                 return [*tokens[:i], *type_word, *tokens[i:]]

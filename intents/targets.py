@@ -92,7 +92,12 @@ def resolve_targets(
     domain = slots.get("domain")
     if domain is not None:
         everywhere = _true(slots.get("all"))
-        return _by_domain(index, domain, area, client_area, everywhere, _true(slots.get("plural")))
+        plural = slots.get("plural")
+        if plural is not None and not _true(plural):
+            # a template that fixes the type and says it means one device ("it's dark in the lounge":
+            # its light, asked about when there are several), though no type word was said
+            domain = SlotValue(domain.value, domain.text or words_of_type(str(domain.value)))
+        return _by_domain(index, domain, area, client_area, everywhere, _true(plural))
     if area is not None:
         ids = index.in_area(str(area.value), types)
         return Targets(ids) if ids else Targets(problem=NO_DEVICE, what=_the(area))

@@ -17,19 +17,27 @@ from functools import lru_cache
 from pathlib import Path
 
 from .cachefiles import pickled, write_atomic
-from .classify import ClassifierLayer
+from .classify import POLARITY, ClassifierLayer
 from .context import Turn
 from .document import IntentData
 from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, refers
 from .idioms import rephrase
 from .model import AreaName, EntityName, IntentMatch, SlotValue
-from .mood import TIMER_INTENTS, TIMER_WORDS, acts, describes_state, narrated, not_an_order
+from .mood import (
+    TIMER_INTENTS,
+    TIMER_WORDS,
+    acts,
+    describes_state,
+    narrated,
+    not_an_order,
+    opening_stripped,
+)
 from .normalize import strip_edge_phrases, tokenize
 from .numbers import DENOMINATORS, NUMBER_WORDS
 from .partial import partial_names
 from .recognizer import TemplateRecognizer
 from .speller import SpellCorrector
-from .split import CommandSplitter
+from .split import CARRIERS, CommandSplitter
 from .targets import EntityIndex, resolve_targets
 from .vocabulary import template_words
 
@@ -44,6 +52,8 @@ ASR_FIXES: dict[tuple[str, str], tuple[str, str]] = {
     ("turned", "of"): ("turned", "off"),
 }
 
+# One word heard as two: "cancel the time her" is "cancel the timer".
+ASR_MERGES: dict[tuple[str, str], str] = {("time", "her"): "timer", ("time", "or"): "timer"}
 
 # Words speech recognisers put in place of command words. Only used when the rewritten sentence then
 # parses with the templates, so a real "read" or "clothes" elsewhere changes nothing.
@@ -106,6 +116,10 @@ def fix_asr(tokens: list[str]) -> list[str]:
         fixed = ASR_FIXES.get((tokens[i], tokens[i + 1]))
         if fixed is not None:
             tokens[i], tokens[i + 1] = fixed
+    for i in range(len(tokens) - 1, 0, -1):
+        merged = ASR_MERGES.get((tokens[i - 1], tokens[i]))
+        if merged is not None:
+            tokens[i - 1 : i + 1] = [merged]
     return tokens
 
 
@@ -162,15 +176,44 @@ class Understander:
             answered = self.followups.answer(tokens, history[-1], self._single_tokens)
             if answered is not None:
                 return self._checked(Understanding((answered,), layer="context"), tokens, text, client_area)
-        found = self._context_free(tokens, text)
+        also = self._also(tokens, history) if history else None
+        found = (
+            Understanding((also,), layer="context") if also is not None else self._context_free(tokens, text)
+        )
         if not found.matches and found.question is None and history:
             bare = self.followups.bare_value(tokens, history)
             found = self._restated(tokens, history) or (Understanding((bare,)) if bare else found)
         if not found.matches:
             return self._checked(found, tokens, text, client_area)
         resolved = self.followups.resolve(found, history, client_area)
-        resolved = replace(resolved, matches=tuple(timer_duration(m) for m in resolved.matches))
+        if any(m.intent in VERBLESS for m in found.matches) and any(
+            _other_verb_said(m.intent, tokens) for m in resolved.matches
+        ):
+            # "and also the door of garage open" after "turn on the garage light": the words say another
+            # order than the one the follow-up would repeat; doing neither beats doing the wrong one
+            return Understanding()
+        # One command: its timer's name may be in any clause ("start a lasagne timer, forty minutes").
+        said = tokens if len(resolved.matches) == 1 else None
+        resolved = replace(
+            resolved, matches=tuple(timer_named(timer_duration(m), said) for m in resolved.matches)
+        )
         return self._checked(resolved, tokens, text, client_area)
+
+    def _also(self, tokens: Sequence[str], history: Sequence[Turn]) -> IntentMatch | None:
+        """ "And the lights too" after "turn off the tv": the last order's verb on the devices said, read
+        as a whole command ("turn off the lights"); None unless it reads as that same order."""
+        inner = _without_too(tokens[1:]) if tokens[:1] == ["and"] else None
+        if not inner or inner[0] not in ("the", "my", "our", "all"):
+            return None
+        last = next((t for t in reversed(history) if t.commands), None)
+        if last is None:
+            return None
+        intent = str(last.commands[-1]["intent"])
+        carrier = CARRIERS.get(intent)
+        if carrier is None or carrier == ("set",):
+            return None  # a value order ("set …") restated is "do the same", the follow-ups' to read
+        match = self._single_tokens([*carrier, *inner])
+        return match if match is not None and match.intent == intent else None
 
     def _restated(self, tokens: list[str], history: Sequence[Turn]) -> Understanding | None:
         """Words only the last turn makes whole ("and the hallway one too", "actually, purple"), read in
@@ -194,7 +237,7 @@ class Understander:
         if _exclaims(said) and not acting:
             return Understanding()  # "ugh, what a day": a sigh, not a question about the date
         timed = any(acts(m.intent) and not _timer_said(m, said) for m in meant)
-        if acting and not_an_order(said, timed=timed) is not None:
+        if acting and self._no_order(said, text, timed=timed):
             return Understanding()
         if said[:1] in (["i"], ["we"]) and narrated(said) and not text.rstrip().endswith("?"):
             return Understanding()  # "I just locked the front door myself": told what was done, no question
@@ -203,6 +246,21 @@ class Understander:
         if "both" in tokens and found.matches:
             return self._both(found, client_area)
         return found
+
+    def _no_order(self, said: list[str], text: str, *, timed: bool) -> bool:
+        """Whether the words cannot be an order (see `not_an_order`). A clause set off by a comma that tells
+        of something done but names no device and points at none ("hands covered in flour, set the light
+        to full") is a remark: the rest is judged without it."""
+        reason = not_an_order(said, timed=timed)
+        if reason != "narration" or self.classifier is None:
+            return reason is not None
+        cuts = [0, *comma_boundaries(text, len(said)), len(said)]
+        clauses = [said[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+        told = [c for c in clauses if narrated(opening_stripped(c))]
+        rest = [c for c in clauses if c not in told]
+        if not rest or any(self._linker_mentions(c) or POINTERS & set(c) for c in told):
+            return True
+        return any(not_an_order(c, timed=timed) is not None for c in rest)
 
     @staticmethod
     def _statement(tokens: Sequence[str], text: str) -> bool:
@@ -287,6 +345,13 @@ class Understander:
         return found
 
     def _slow_layers(self, tokens: list[str], text: str) -> Understanding:
+        alone = _without_too(tokens) or _without_here(tokens)
+        if alone is not None:
+            # "open the garage door too": a whole command, whatever came before; "too" adds nothing, nor
+            # does "in here" to "the lights" (the speaker's room is where "the lights" are)
+            match = self.recognizer.recognize_tokens(alone, text)
+            if match is not None and match.intent not in CONTEXT_INTENTS | VERBLESS:
+                return Understanding((match,), layer="template")
         corrected = self.speller.correct(tokens)
         if corrected.changes:
             match = self.recognizer.recognize_tokens(corrected.tokens, text)
@@ -310,11 +375,17 @@ class Understander:
             return Understanding(kept, layer="split", corrected=corrected.changes)
         if boundaries:
             clause = self._one_command_in_clauses(corrected.tokens, boundaries)
+            if clause is None and corrected.changes:
+                # a word the speller did not know may be the verb of an idiom ("pop the light on")
+                clause = self._one_command_in_clauses(tokens, boundaries)
             if clause is not None:
                 return Understanding((clause,), layer="split", corrected=corrected.changes)
             parts = self._commands_between_remarks(corrected.tokens, boundaries)
             if parts is not None:
                 return Understanding(_without_echoes(parts), layer="split", corrected=corrected.changes)
+        amid = self._command_amid_remarks(corrected.tokens)
+        if amid is not None:
+            return Understanding((amid,), layer="split", corrected=corrected.changes)
         if self.splitter.joined(corrected.tokens, boundaries):
             return Understanding()  # several commands, not all understood: do none rather than a wrong one
         if self.classifier is not None:
@@ -395,6 +466,8 @@ class Understander:
                 return None
             if NEGATIONS & set(clause) or "not" in clause or "no" in clause:
                 return None
+            if _bare_value(clause) and not _values(best):
+                return None  # "too loud, 20": a value said beside an order that sets none is no remark
             for kind, ids, _text in links[i]:
                 if kind == "area" or not set(ids) <= targets:
                     return None
@@ -407,6 +480,49 @@ class Understander:
             return None
         match = self._clause(strip_edge_phrases(list(tokens)))
         return None if match is None or match.intent in VERBLESS else replace(match, source="split")
+
+    def _command_amid_remarks(self, tokens: Sequence[str]) -> IntentMatch | None:
+        """One command joined to remarks by "so", "and", "because" … with no comma (as speech comes):
+        "draw the bedroom blinds so the little one can nap", "my head is pounding and the bedroom light is
+        far too bright". The command must parse with the templates alone; every remark must be no command
+        and name no device, room or pronoun, and hold no negation; the longest such command is taken, and
+        two different ones are none."""
+        if self.classifier is None or len(tokens) > MAX_REMARKED_WORDS:
+            return None  # without the linker the remarks cannot be checked for devices and rooms
+        cuts = [i for i, w in enumerate(tokens) if w in REMARK_JOINERS]
+        if not 1 <= len(cuts) <= 3:
+            return None
+        found: list[tuple[int, IntentMatch]] = []
+        for a in (0, *(c + 1 for c in cuts)):
+            for b in (*cuts, len(tokens)):
+                if b - a < 2 or (a, b) == (0, len(tokens)):
+                    continue
+                match = self._exact_clause(strip_edge_phrases(list(tokens[a:b])))
+                if match is None or match.intent in VERBLESS:
+                    continue
+                remarks = [list(tokens[:a]), list(tokens[b:])]
+                if all(self._aside(r) for r in remarks):
+                    found.append((b - a, match))
+        if not found:
+            return None
+        longest = max(size for size, _ in found)
+        best = [m for size, m in found if size == longest]
+        if any(not _same_command(m, best[0]) for _, m in found):
+            return None
+        return replace(best[0], source="split")
+
+    def _aside(self, words: list[str]) -> bool:
+        """Whether words around a command only remark (see `_command_amid_remarks`); none is fine."""
+        words = [w for w in words if w not in REMARK_JOINERS]
+        if not words:
+            return True
+        return (
+            bool(CLAUSE_MARKERS & set(words))  # a remark is a clause; "and the back one" names a target
+            and not (NEGATIONS & set(words))
+            and not ({"it", "them", "that", "this"} & set(words))
+            and self._clause(strip_edge_phrases(words)) is None
+            and not self._linker_mentions(words)
+        )
 
     def _aimed_at(self, match: IntentMatch, mention: tuple[str, tuple[str, ...], str]) -> IntentMatch | None:
         """A command that named no target, aimed at the one device a remark names when that device can
@@ -460,6 +576,10 @@ class Understander:
         """One command from tokens, templates only (exact or spell-corrected)."""
         match = self.recognizer.recognize_tokens(tokens)
         if match is not None:
+            return match
+        alone = _without_too(tokens) or _without_here(tokens)
+        match = self.recognizer.recognize_tokens(alone) if alone is not None else None
+        if match is not None and match.intent not in CONTEXT_INTENTS | VERBLESS:
             return match
         corrected = self.speller.correct(tokens)
         if corrected.changes:
@@ -571,6 +691,18 @@ def _mtime(path: Path) -> float:
 MAX_CLAUSES = 3
 # Intents of a clause that only names a target ("the lamp in the living room"), which is no command.
 VERBLESS = frozenset({"followup_name", "followup_area"})
+# Words that join a remark to a command: "… so the baby can sleep", "I'm off to bed and …".
+REMARK_JOINERS = frozenset({"so", "and", "because", "cause", "since", "as", "but"})
+# Subjects, forms of "be" and modals: one of them makes words a clause of their own ("the baby can sleep").
+CLAUSE_MARKERS = frozenset(
+    {"i", "i'm", "i've", "i'll", "we", "we're", "we've", "we'll", "you", "you're", "he", "she", "they",
+     "they're", "it's", "there's", "that's", "he's", "she's", "is", "are", "am", "was", "were", "can",
+     "could", "will", "would", "should", "must", "need", "needs", "want", "wants", "have", "has", "had",
+     "got", "feel", "feels", "let"}
+)  # fmt: skip
+MAX_REMARKED_WORDS = 24  # longer utterances are not searched for a command among remarks
+# Words that point at a device without naming it: a clause with one is about a device.
+POINTERS = frozenset({"it", "them", "that", "those", "this", "these", "one", "ones", "everything"})
 NEGATIONS = frozenset({"don't", "dont", "never", "doesn't", "shouldn't", "won't", "not", "no"})
 
 
@@ -607,17 +739,60 @@ def _without_echoes(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
 IMPERSONAL = (("it's",), ("its",), ("it", "is"), ("it", "was"), ("it", "gets"), ("it", "got"))
 
 
+def _other_verb_said(intent: str, tokens: Sequence[str]) -> bool:
+    """Whether the tokens hold a word that orders something else than `intent` ("open" beside turn_on)."""
+    own = POLARITY[intent][0] if intent in POLARITY else frozenset()
+    said = set(tokens) - own
+    others = [words for other, (words, _) in POLARITY.items() if other not in (intent, *TIMER_INTENTS)]
+    return any(said & words for words in others)
+
+
+def _bare_value(words: Sequence[str]) -> bool:
+    """Whether the words are only a number, perhaps with its unit ("20", "twenty percent")."""
+    numbers = [w for w in words if w.isdigit() or (w in NUMBER_WORDS and w not in ("a", "an"))]
+    return bool(numbers) and all(w in numbers or w in ("percent", "degrees", "and") for w in words)
+
+
+def _without_too(tokens: Sequence[str]) -> list[str] | None:
+    """The tokens without a closing "too", "also" or "as well"; None when there is none."""
+    if len(tokens) > 2 and tokens[-1] in ("too", "also"):
+        return list(tokens[:-1])
+    if len(tokens) > 3 and tokens[-2:] == ["as", "well"]:
+        return list(tokens[:-2])
+    return None
+
+
+def _without_here(tokens: Sequence[str]) -> list[str] | None:
+    """The tokens without a closing "in here"; None when there is none."""
+    return list(tokens[:-2]) if len(tokens) > 3 and tokens[-2:] == ["in", "here"] else None
+
+
+# Orders that already do what a complaint asks for ("too dark": switching a light on, or brighter).
+SUPPORTED_BY: dict[str, frozenset[str]] = {
+    "brightness_up": frozenset({"turn_on", "set_brightness", "brightness_up"}),
+    "brightness_down": frozenset({"turn_off", "set_brightness", "brightness_down"}),
+    "temperature_up": frozenset({"set_temperature", "temperature_up"}),
+    "temperature_down": frozenset({"set_temperature", "temperature_down"}),
+}
+
+
 def _without_reasons(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
     """ "Bedroom fan off, it's getting chilly": a remark on the room ("it's …") that names nothing, said
-    beside an order that names its device, is the order's reason, not a second order (a guess of the
-    classifier's at what it wants); dropped. Never the only part, and never one that names a target."""
+    beside an order that names its device, is the order's reason, not a second order (a guess at what
+    it wants, of the classifier's, or a complaint an order beside it answers); dropped. Never the only
+    part, and never one that names a target."""
     named = [p for p in parts if not _vague(p)]
     reasons = [
         p
         for p in parts
-        if p.source == "classifier"
-        and _vague(p)
+        if _vague(p)
         and any(tuple(p.text.split()[: len(o)]) == o for o in IMPERSONAL)
+        and (
+            p.source == "classifier"
+            # a complaint the templates read as an order of its own ("it's cold in here") is kept, unless
+            # the order beside it already does what it asks ("it's pitch dark in here, put the light on")
+            or (p.source == "template" and any(n.intent in SUPPORTED_BY.get(p.intent, ()) for n in named))
+        )
     ]
     if not named or not reasons:
         return parts
@@ -719,6 +894,55 @@ def timer_duration(match: IntentMatch) -> IntentMatch:
             said.append(part.text)
     slots["duration"] = SlotValue(int(total), " ".join(said))
     return replace(match, slots=slots)
+
+
+# Words before "timer" that say which kind of timer, not what it is for ("a new timer", "a ten minute timer").
+NOT_TIMER_NAMES = frozenset(
+    {"a", "an", "the", "my", "our", "this", "that", "new", "another", "other", "quick", "short", "long",
+     "second", "first", "next", "last", "same", "minute", "minutes", "hour", "hours", "seconds", "one",
+     "all", "any", "every", "each", "no"}
+)  # fmt: skip
+ARTICLES = frozenset({"a", "an", "the", "my", "our"})
+
+
+def timer_named(match: IntentMatch, said: Sequence[str] | None = None) -> IntentMatch:
+    """A timer's name said before "timer" though no template lists it: "start a lasagne timer" names
+    the timer "lasagne" (names the templates know, "pasta", are found by them). `said`: the words of
+    the whole utterance when it holds this one command, else the match's own words are searched."""
+    if match.intent not in TIMER_INTENTS:
+        return match
+    if "timer_name" in match.slots:
+        # a name the templates know, said after another word of it ("a garlic bread timer")
+        known = str(match.slots["timer_name"].value)
+        words = list(said) if said is not None else tokenize(match.text, strip_phrases=False)
+        for i in range(2, len(words) - 1):
+            said_before = words[i - 2] in ARTICLES and _timer_word(words[i - 1])
+            if words[i] == known and words[i + 1] in TIMER_WORDS and said_before:
+                return _with_timer_name(match, f"{words[i - 1]} {known}")
+        return match
+    words = list(said) if said is not None else tokenize(match.text, strip_phrases=False)
+    for i, word in enumerate(words):
+        if word not in TIMER_WORDS:
+            continue
+        # "a lasagne timer", "a garlic bread timer"
+        for size in (2, 1):
+            name = words[max(0, i - size) : i]
+            if i - size >= 1 and words[i - size - 1] in ARTICLES and all(_timer_word(w) for w in name):
+                return _with_timer_name(match, " ".join(name))
+        # "a ninety second timer for the bottle": a name at the end, after "for the"
+        tail = words[i + 1 :]
+        last = tail[-3:]
+        if len(last) == 3 and last[:2] == ["for", "the"] and _timer_word(last[2]):
+            return _with_timer_name(match, last[2])
+    return match
+
+
+def _timer_word(word: str) -> bool:
+    return word.isalpha() and not {word} & (NOT_TIMER_NAMES | NUMBER_WORDS | TIMER_WORDS)
+
+
+def _with_timer_name(match: IntentMatch, name: str) -> IntentMatch:
+    return replace(match, slots={**match.slots, "timer_name": SlotValue(name, name)})
 
 
 def _only_swaps(changes: Sequence[tuple[str, str]]) -> bool:

@@ -19,7 +19,7 @@ from devices.registry import Registry
 ROOT = Path(__file__).resolve().parents[2]
 SUITES = {
     name: ROOT / "tests" / "intents" / name
-    for name in ("suite", "holdout", "fresh", "blind", "blind2", "blind3", "blind4")
+    for name in ("suite", "holdout", "fresh", "blind", "blind2", "blind3", "blind4", "blind5", "blind6")
 }
 # Lowest accepted exact rate per category (percent), a little under what was measured when they were set.
 FLOORS = {
@@ -94,6 +94,26 @@ FLOORS = {
         "multi_command": 94,
         "followup": 98,
         "safety": 96,
+    },
+    "blind5": {
+        "template": 98,
+        "typo": 97,
+        "asr_noise": 97,
+        "paraphrase": 88,
+        "multi_command": 97,
+        "followup": 96,
+        "safety": 97,
+    },
+    # Written in other voices (terse, non-native, slang, long and polite): its first run is in the
+    # README; only its wrong answers were looked at, so its exact rates are close to a first run's.
+    "blind6": {
+        "template": 98,
+        "typo": 95,
+        "asr_noise": 85,
+        "paraphrase": 75,
+        "multi_command": 89,
+        "followup": 88,
+        "safety": 95,
     },
 }
 

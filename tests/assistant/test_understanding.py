@@ -349,3 +349,124 @@ async def test_a_device_is_only_sent_what_its_command_list_has(
 async def test_what_can_you_do(config: HearthConfig, understander: Understander) -> None:
     _t, events = await Session(config, understander).say("what can you do")
     assert "timers" in reply(events)
+
+
+# ---- orders wrapped in remarks, frames and reports -----------------------------------------------------
+# Each case is a kind of sentence people say that once did nothing or the wrong thing: a reason after the
+# order, a suggestion asked as a question, a remark joined by "so" or "and", an order someone else gave.
+
+
+async def heard(
+    config: HearthConfig, understander: Understander, text: str, area: str | None = None
+) -> list[tuple[str, str]]:
+    _turn, events = await Session(config, understander, area).say(text)
+    return actions(events)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a remark joined by "so", "and", "because", with no comma (as speech comes)
+        ("shut the bedroom blinds so the baby can sleep", [("close", "bedroom_blinds")]),
+        ("I'm having a bath so get the extractor fan going", [("turn_on", "bathroom_fan")]),
+        ("lock the front door because we are off to bed", [("lock", "front_door")]),
+        # a remark set off by a comma that tells of something done, naming no device
+        ("hands full of shopping, could you put the hallway light on", [("turn_on", "hallway_light")]),
+        ("guests are arriving, pop the hall light on", [("turn_on", "hallway_light")]),
+        (
+            "kill all the lights in the kitchen, I'm leaving",
+            [("turn_off", "kitchen_light"), ("turn_off", "kitchen_light_strip")],
+        ),
+        # suggestions and requests asked as questions
+        ("why don't we lock the front door", [("lock", "front_door")]),
+        ("is it possible to turn the tv down a little", [("volume_down", "tv")]),
+        ("any chance of getting the garage light on", [("turn_on", "garage_light")]),
+        ("can we have the bedroom light off", [("turn_off", "bedroom_light")]),
+        # plain words the templates lacked
+        ("bedroom blinds up", [("open", "bedroom_blinds")]),
+        ("set the kitchen light to full", [("set_brightness", "kitchen_light")]),
+        ("stick the coffee maker on", [("turn_on", "coffee_maker")]),
+        ("turn off the lights in here", [("turn_off", "bedroom_light")]),
+        ("open the garage door too", [("open", "garage_door")]),
+    ],
+)
+async def test_an_order_among_other_words_is_carried_out(
+    config: HearthConfig, understander: Understander, text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert await heard(config, understander, text, "bedroom") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she told me to turn off the bedroom fan",  # someone else's order, reported
+        "my sister wants us to open the garage door",
+        "I used to set the thermostat to 25",  # a habit of the past
+        "open the window in the bedroom",  # the home has no window: the blinds are not one
+        "I switched off the kitchen light, and the hallway light",  # told what was done, over a comma
+        "lock the front door and the back one",  # "the back one" is no remark, and no door the home has
+        "don't lock the front door because I am going out",
+        "too loud, 20",  # a value beside an order that sets none: which is meant is unclear
+        "switch off",  # the verb, not the coffee maker (the only switch)
+    ],
+)
+async def test_words_that_are_no_order_here_do_nothing(
+    config: HearthConfig, understander: Understander, text: str
+) -> None:
+    assert await heard(config, understander, text, "living_room") == []
+
+
+async def test_a_complaint_about_a_room_with_two_lights_asks_which(
+    config: HearthConfig, understander: Understander
+) -> None:
+    found = understander.understand("it's a bit dark in the lounge")
+    assert [m.intent for m in found.matches] == ["brightness_up"]
+    _turn, events = await Session(config, understander).say("it's a bit dark in the lounge")
+    assert actions(events) == []
+    assert any(e["type"] == "reply" and "?" in e["text"] for e in events)
+    # one light there: that one
+    assert await heard(config, understander, "it's too bright in here", "bedroom") == [
+        ("set_brightness", "bedroom_light")
+    ]
+
+
+async def test_and_the_lights_too_repeats_the_last_order(
+    config: HearthConfig, understander: Understander
+) -> None:
+    session = Session(config, understander, "living_room")
+    await session.say("turn off the tv")
+    _turn, events = await session.say("and the lights too")
+    assert actions(events) == [("turn_off", "living_room_lamp"), ("turn_off", "living_room_ceiling")]
+    # a follow-up whose own words order something else does neither
+    session = Session(config, understander, "garage")
+    await session.say("turn on the garage light")
+    _turn, events = await session.say("and also the door of garage open")
+    assert ("turn_on", "garage_light") not in actions(events)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("start a lasagne timer for forty minutes", "lasagne"),
+        ("start a lasagne timer, forty minutes", "lasagne"),
+        ("set a garlic bread timer for 4 minutes", "garlic bread"),
+        ("start a ninety second timer for the bottle", "bottle"),
+        ("set a timer for ten minutes", None),
+        ("set a new timer for 5 minutes", None),
+    ],
+)
+def test_a_timer_takes_any_name_said_before_timer(
+    understander: Understander, text: str, name: str | None
+) -> None:
+    (match,) = understander.understand(text).matches
+    assert match.intent == "start_timer"
+    said = match.slots.get("timer_name")
+    assert (said.value if said else None) == name
+
+
+def test_a_room_set_to_a_bare_number_is_its_heating(understander: Understander) -> None:
+    found = understander.understand("set the living room to 21 and the bedroom to 18")
+    assert [(m.intent, m.slots["temperature"].value) for m in found.matches] == [
+        ("set_temperature", 21),
+        ("set_temperature", 18),
+    ]

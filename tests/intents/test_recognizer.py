@@ -154,7 +154,7 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("open the garage door", "open_cover", {"name": ("garage_door",)}),
     ("raise the living room blinds", "open_cover", {"name": ("living_blinds",)}),
     ("open the blinds", "open_cover", {"domain": "cover", "plural": True}),
-    ("open all of the windows", "open_cover", {"all": True, "domain": "cover"}),
+    ("open all of the shutters", "open_cover", {"all": True, "domain": "cover"}),
     ("close the blinds in the bedroom", "close_cover", {"area": "bedroom", "domain": "cover"}),
     ("shut the garage door", "close_cover", {"name": ("garage_door",)}),
     ("lower the bedroom blinds", "close_cover", {"name": ("bedroom_blinds",)}),
