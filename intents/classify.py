@@ -20,6 +20,7 @@ from .followup import DEFAULT_DOMAIN as RELATIVE_DEFAULT_DOMAIN
 from .followup import IntentTypes, refers
 from .linker import EntityLinker, Linked, Mention
 from .model import IntentMatch, SlotValue
+from .mood import TIMER_WORDS
 from .normalize import FILLERS
 from .numbers import DENOMINATORS, fraction_percent, parse_number
 from .targets import EntityIndex
@@ -404,6 +405,8 @@ class ClassifierLayer:
     def _unknown_thing(self, linked: Linked) -> bool:
         """Whether an article introduces a word that is neither a command word nor in a name: a thing
         the home does not have ("the window"), which no guess of the classifier may stand in for."""
+        if TIMER_WORDS & set(linked.tokens):
+            return False  # a timer's name is any word ("a timer for the bottle")
         covered = {i for m in linked.mentions for i in range(m.start, m.end)}
         return any(
             i not in covered

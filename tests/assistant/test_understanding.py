@@ -379,7 +379,7 @@ async def heard(
         ),
         # suggestions and requests asked as questions
         ("why don't we lock the front door", [("lock", "front_door")]),
-        ("is it possible to turn the tv down a little", [("volume_down", "tv")]),
+        ("is it possible to turn the tv down a little", [("set_volume", "tv")]),  # a step down
         ("any chance of getting the garage light on", [("turn_on", "garage_light")]),
         ("can we have the bedroom light off", [("turn_off", "bedroom_light")]),
         # plain words the templates lacked
