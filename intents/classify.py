@@ -392,35 +392,35 @@ class ClassifierLayer:
 
     def _unknown_words(self, linked: Linked) -> bool:
         """Whether a word is neither a command word nor part of a device or room named."""
-        covered = {i for m in linked.mentions for i in range(m.start, m.end)}
-        return any(
-            not token.startswith("<")
-            and i not in covered
-            and token not in self._known_words
-            # a misspelt command word ("plaese") is known; "jazz" and "relaxing" are not
-            and process.extractOne(token, self._known_words, scorer=fuzz.ratio, score_cutoff=82) is None
-            for i, token in enumerate(linked.tokens)
-        )
+        covered = _covered(linked)
+        return any(self._unknown(linked, covered, i) for i in range(len(linked.tokens)))
 
     def _unknown_thing(self, linked: Linked) -> bool:
         """Whether an article introduces a word that is neither a command word nor in a name: a thing
         the home does not have ("the window"), which no guess of the classifier may stand in for."""
         if TIMER_WORDS & set(linked.tokens):
             return False  # a timer's name is any word ("a timer for the bottle")
-        covered = {i for m in linked.mentions for i in range(m.start, m.end)}
+        covered = _covered(linked)
         return any(
-            i not in covered
-            and linked.tokens[i - 1] in ARTICLES
-            and not token.startswith("<")
-            and token.isalpha()
+            linked.tokens[i - 1] in ARTICLES
+            and linked.tokens[i].isalpha()
+            and self._unknown(linked, covered, i)
+            for i in range(1, len(linked.tokens))
+        )
+
+    def _unknown(self, linked: Linked, covered: set[int], i: int) -> bool:
+        """Whether the word at `i` is neither a command word nor part of a device or room named."""
+        token = linked.tokens[i]
+        return (
+            not token.startswith("<")
+            and i not in covered
             and token not in self._known_words
+            # a misspelt command word ("plaese") is known; "jazz" and "relaxing" are not
             and process.extractOne(token, self._known_words, scorer=fuzz.ratio, score_cutoff=82) is None
-            for i, token in enumerate(linked.tokens)
-            if i > 0
         )
 
     def _unlinked_name_words(self, linked: Linked) -> bool:
-        covered = {i for m in linked.mentions for i in range(m.start, m.end)}
+        covered = _covered(linked)
         placeholders = 0
         for position, token in enumerate(linked.tokens):
             if token.startswith("<"):
@@ -638,6 +638,11 @@ def _all_words_explained(intent: str, words: list[str]) -> bool:
     own = POLARITY[intent][0] if intent in POLARITY else frozenset()
     allowed = own | DETERMINERS | {"up", "for", "the", "night", "now", "please", "door", "doors"}
     return all(w in allowed for w in words)
+
+
+def _covered(linked: Linked) -> set[int]:
+    """The token positions inside a device or room mention."""
+    return {i for m in linked.mentions for i in range(m.start, m.end)}
 
 
 def _verb_position(words: list[str], i: int) -> bool:

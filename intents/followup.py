@@ -193,10 +193,10 @@ class FollowUps:
         self, match: IntentMatch, history: Sequence[Turn], client_area: str | None = None
     ) -> list[IntentMatch] | Ambiguous | None:
         if match.intent == "repeat":
-            last = _last_acting(history)
+            last = last_acting(history)
             return None if last is None else [_rebuild(c, match) for c in last.commands]
         if match.intent == "undo":
-            last = _last_acting(history)
+            last = last_acting(history)
             return [] if last is None else self._undo(last, match)
         if match.intent in ("followup_area", "followup_name"):
             return self._follow(match, history, client_area)
@@ -334,7 +334,7 @@ class FollowUps:
             found.append((there, ""))
         elif len(carried) < len(tokens):
             found.append((carried, ""))
-        last = _last_acting(history)
+        last = last_acting(history)
         if last is None or not last.commands:
             return found
         command = last.commands[-1]
@@ -379,7 +379,7 @@ class FollowUps:
     def _step(self, match: IntentMatch, history: Sequence[Turn]) -> list[IntentMatch] | None:
         """ "A bit more" / "a little less": one more relative step the way the last change went, or one
         back. After a setting, the way is from the state before it; after anything else it is unclear."""
-        last = _last_acting(history)
+        last = last_acting(history)
         if last is None or not last.commands:
             return None
         command = last.commands[-1]
@@ -436,7 +436,7 @@ class FollowUps:
         Only a number said alone, and only when the last thing done set that value, so a stray number is
         never taken for a brightness; None otherwise."""
         parsed = parse_number(tokens, 0) if tokens else None
-        last = _last_acting(history)
+        last = last_acting(history)
         if parsed is None or parsed[1] != len(tokens) or last is None or not last.commands:
             return None
         command = last.commands[-1]
@@ -767,7 +767,8 @@ def _devices(turn: Turn) -> list[str]:
     return [d for c in turn.commands for d in c.get("devices", ())] or list(turn.device_ids)
 
 
-def _last_acting(history: Sequence[Turn]) -> Turn | None:
+def last_acting(history: Sequence[Turn]) -> Turn | None:
+    """The latest turn that carried out commands, if any."""
     return next((t for t in reversed(history) if t.commands), None)
 
 

@@ -92,7 +92,7 @@ def rephrase(tokens: Sequence[str], names: Collection[str]) -> list[str]:
     whole = IDIOMS.get(tuple(words))
     if whole is not None:
         return list(whole)
-    words = _plain_verb(_asked_as_wish(_without_remembering(words)))
+    words = _asked_as_wish(_without_remembering(words))
     words = _without_reason(words, names)
     return _positions_first(words)
 

@@ -97,7 +97,10 @@ FRAME_OPENERS = frozenset({"i", "i'd", "we", "we'd", "it", "it'd"})
 FRAME_MODALS = frozenset({"could", "would", "can", "might"})
 _OBJECTS = [["the"], ["my"], ["our"], ["all"]]
 _OBJECT_WORDS = frozenset({"the", "my", "our", "all", "it", "them", "things", "down", "off", "everything"})
-# A request asked as "would you mind switching on ...": the verb's plain form.
+# Requests asked with a verb's "-ing" form after them: "(would you) mind switching on …", "any chance of
+# getting the light on"; the order is the verb's plain form.
+GERUND_FRAMES: tuple[tuple[str, ...], ...] = (("mind",), ("any", "chance", "of"))
+# The plain form of each "-ing" verb said in such a frame.
 GERUND_BASES = {
     "switching": "switch",
     "turning": "turn",
@@ -182,7 +185,12 @@ def _symbols(text: str) -> str:
 
 
 _LEADING_FIRST = frozenset(
-    {*(phrase[0] for phrase in (*LEADING_PHRASES, *WISHES, *HAVE_WISHES)), *FRAME_OPENERS, "do", "mind", "be"}
+    {
+        *(phrase[0] for phrase in (*LEADING_PHRASES, *WISHES, *HAVE_WISHES, *GERUND_FRAMES)),
+        *FRAME_OPENERS,
+        "do",
+        "be",
+    }
 )
 _TRAILING_LAST = frozenset({*(phrase[-1] for phrase in TRAILING_PHRASES), "again"})
 
@@ -231,7 +239,8 @@ def strip_edge_phrases(tokens: list[str]) -> list[str]:
     changed = True
     while changed and tokens:
         changed = False
-        for phrase in HAVE_WISHES:
+        # Wishes first: "can we have the …" is one, before "can we" is taken for a courtesy.
+        for phrase in (*HAVE_WISHES, *WISHES):
             if tuple(tokens[: len(phrase)]) == phrase and tokens[len(phrase) : len(phrase) + 1] in _OBJECTS:
                 tokens = tokens[len(phrase) :]
                 changed = True
@@ -241,22 +250,17 @@ def strip_edge_phrases(tokens: list[str]) -> list[str]:
                     continue  # "cool the bedroom down": the verb, not "cool, …"
                 tokens = tokens[len(phrase) :]
                 changed = True
-        for phrase in WISHES:
-            if tuple(tokens[: len(phrase)]) == phrase and tokens[len(phrase) : len(phrase) + 1] in _OBJECTS:
-                tokens = tokens[len(phrase) :]
-                changed = True
         start = _endearment(tokens) or polite_frame(tokens)
         if start:
             tokens = tokens[start:]  # "(would you) be a dear and …": the order follows
             changed = True
         if tokens[:3] == ["do", "you", "mind"]:
             tokens = tokens[2:]
-        if len(tokens) > 4 and tokens[:3] == ["any", "chance", "of"] and tokens[3] in GERUND_BASES:
-            tokens = [GERUND_BASES[tokens[3]], *tokens[4:]]  # "any chance of getting the light on"
-            changed = True
-        if len(tokens) > 2 and tokens[0] == "mind" and tokens[1] in GERUND_BASES:
-            tokens = [GERUND_BASES[tokens[1]], *tokens[2:]]  # "(would you) mind switching on ..."
-            changed = True
+        for frame in GERUND_FRAMES:
+            size = len(frame)
+            if len(tokens) > size + 1 and tuple(tokens[:size]) == frame and tokens[size] in GERUND_BASES:
+                tokens = [GERUND_BASES[tokens[size]], *tokens[size + 1 :]]
+                changed = True
     return strip_trailing_phrases(tokens)
 
 

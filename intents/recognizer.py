@@ -21,8 +21,9 @@ Binding = tuple[str, str, Any, int, int]
 Score = tuple[int, int, int, int]
 
 # Paths explored per utterance at most; real grammars need tens, this only stops pathological input.
-# Type words that are verbs too: first in a sentence without an article, they are the verb.
-VERB_TYPE_WORDS = frozenset({"switch", "switches", "lock", "locks", "plug", "plugs"})
+# Type words that are verbs too: first in a sentence without an article, they are the verb. Narrower than
+# the classifier's VERB_TYPE_WORDS: "light off" and "fan on" name their device.
+VERBS_BEFORE_TARGETS = frozenset({"switch", "switches", "lock", "locks", "plug", "plugs"})
 
 MAX_STEPS = 20_000
 
@@ -134,7 +135,7 @@ class TemplateRecognizer:
         # Fixed slots of a sentence group were not said, so their text is empty.
         slots = {key: SlotValue(value, "") for key, value in accept.slots.items()}
         for slot, _lst, value, start, end in bindings:
-            if slot == "domain" and start == 0 and tokens[0] in VERB_TYPE_WORDS:
+            if slot == "domain" and start == 0 and tokens[0] in VERBS_BEFORE_TARGETS:
                 return None  # "switch off" orders something off; it does not name the switch
             slots[slot] = SlotValue(value, " ".join(tokens[start:end]))
         return IntentMatch(accept.intent, slots, text or " ".join(tokens), 1.0, "template")

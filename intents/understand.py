@@ -20,7 +20,7 @@ from .cachefiles import pickled, write_atomic
 from .classify import POLARITY, ClassifierLayer
 from .context import Turn
 from .document import IntentData
-from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, refers
+from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, last_acting, refers
 from .idioms import rephrase
 from .model import AreaName, EntityName, IntentMatch, SlotValue
 from .mood import (
@@ -205,7 +205,7 @@ class Understander:
         inner = _without_too(tokens[1:]) if tokens[:1] == ["and"] else None
         if not inner or inner[0] not in ("the", "my", "our", "all"):
             return None
-        last = next((t for t in reversed(history) if t.commands), None)
+        last = last_acting(history)
         if last is None:
             return None
         intent = str(last.commands[-1]["intent"])
@@ -345,13 +345,9 @@ class Understander:
         return found
 
     def _slow_layers(self, tokens: list[str], text: str) -> Understanding:
-        alone = _without_too(tokens) or _without_here(tokens)
-        if alone is not None:
-            # "open the garage door too": a whole command, whatever came before; "too" adds nothing, nor
-            # does "in here" to "the lights" (the speaker's room is where "the lights" are)
-            match = self.recognizer.recognize_tokens(alone, text)
-            if match is not None and match.intent not in CONTEXT_INTENTS | VERBLESS:
-                return Understanding((match,), layer="template")
+        match = self._without_tail(tokens, text)
+        if match is not None:
+            return Understanding((match,), layer="template")
         corrected = self.speller.correct(tokens)
         if corrected.changes:
             match = self.recognizer.recognize_tokens(corrected.tokens, text)
@@ -577,9 +573,8 @@ class Understander:
         match = self.recognizer.recognize_tokens(tokens)
         if match is not None:
             return match
-        alone = _without_too(tokens) or _without_here(tokens)
-        match = self.recognizer.recognize_tokens(alone) if alone is not None else None
-        if match is not None and match.intent not in CONTEXT_INTENTS | VERBLESS:
+        match = self._without_tail(tokens)
+        if match is not None:
             return match
         corrected = self.speller.correct(tokens)
         if corrected.changes:
@@ -590,6 +585,14 @@ class Understander:
         return (
             None if match is None else replace(match, confidence=corrected.confidence * 0.9, source="fuzzy")
         )
+
+    def _without_tail(self, tokens: Sequence[str], text: str = "") -> IntentMatch | None:
+        """The templates' whole command in words that end in "too", "as well" or "in here": "open the
+        garage door too" (whatever came before), "turn off the lights in here" (the speaker's room is
+        where "the lights" are anyway); None when there is no such ending or no such command."""
+        alone = _without_too(tokens) or _without_here(tokens)
+        match = self.recognizer.recognize_tokens(alone, text) if alone is not None else None
+        return match if match is not None and match.intent not in CONTEXT_INTENTS | VERBLESS else None
 
     def _rephrased(self, said: Sequence[str], corrected: Sequence[str], text: str = "") -> IntentMatch | None:
         """The templates' reading of an idiom said in plain words (see `idioms`), from the words as said
@@ -907,42 +910,37 @@ ARTICLES = frozenset({"a", "an", "the", "my", "our"})
 
 def timer_named(match: IntentMatch, said: Sequence[str] | None = None) -> IntentMatch:
     """A timer's name said before "timer" though no template lists it: "start a lasagne timer" names
-    the timer "lasagne" (names the templates know, "pasta", are found by them). `said`: the words of
-    the whole utterance when it holds this one command, else the match's own words are searched."""
+    the timer "lasagne"; a name the templates know keeps the word said before it ("a garlic bread
+    timer"). `said`: the words of the whole utterance when it holds this one command, else the match's
+    own words are searched."""
     if match.intent not in TIMER_INTENTS:
         return match
-    if "timer_name" in match.slots:
-        # a name the templates know, said after another word of it ("a garlic bread timer")
-        known = str(match.slots["timer_name"].value)
-        words = list(said) if said is not None else tokenize(match.text, strip_phrases=False)
-        for i in range(2, len(words) - 1):
-            said_before = words[i - 2] in ARTICLES and _timer_word(words[i - 1])
-            if words[i] == known and words[i + 1] in TIMER_WORDS and said_before:
-                return _with_timer_name(match, f"{words[i - 1]} {known}")
-        return match
     words = list(said) if said is not None else tokenize(match.text, strip_phrases=False)
+    name = _timer_name_said(words)
+    known = match.slots.get("timer_name")
+    if name is None or (known is not None and not name.endswith(f" {known.value}")):
+        return match
+    return replace(match, slots={**match.slots, "timer_name": SlotValue(name, name)})
+
+
+def _timer_name_said(words: Sequence[str]) -> str | None:
+    """The word or two between an article and "timer" ("a lasagne timer", "a garlic bread timer"), or the
+    word after "for the" at the end ("a ninety second timer for the bottle"); None when there is none."""
     for i, word in enumerate(words):
         if word not in TIMER_WORDS:
             continue
-        # "a lasagne timer", "a garlic bread timer"
         for size in (2, 1):
             name = words[max(0, i - size) : i]
             if i - size >= 1 and words[i - size - 1] in ARTICLES and all(_timer_word(w) for w in name):
-                return _with_timer_name(match, " ".join(name))
-        # "a ninety second timer for the bottle": a name at the end, after "for the"
-        tail = words[i + 1 :]
-        last = tail[-3:]
+                return " ".join(name)
+        last = words[i + 1 :][-3:]
         if len(last) == 3 and last[:2] == ["for", "the"] and _timer_word(last[2]):
-            return _with_timer_name(match, last[2])
-    return match
+            return last[2]
+    return None
 
 
 def _timer_word(word: str) -> bool:
     return word.isalpha() and not {word} & (NOT_TIMER_NAMES | NUMBER_WORDS | TIMER_WORDS)
-
-
-def _with_timer_name(match: IntentMatch, name: str) -> IntentMatch:
-    return replace(match, slots={**match.slots, "timer_name": SlotValue(name, name)})
 
 
 def _only_swaps(changes: Sequence[tuple[str, str]]) -> bool:
