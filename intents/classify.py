@@ -94,6 +94,27 @@ POLARITY: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
         ),
         frozenset({"set", "start", "create", "add"}),
     ),
+    # Calling a request off needs a word that calls it off: "I like that song" is none.
+    "nevermind": (
+        frozenset(
+            {
+                "mind",
+                "nevermind",
+                "cancel",
+                "forget",
+                "ignore",
+                "scratch",
+                "strike",
+                "disregard",
+                "nothing",
+                "worry",
+                "stop",
+                "abort",
+                "drop",
+            }
+        ),
+        frozenset(),
+    ),
 }
 # Two-word verbs that say on or off without the word itself.
 PHRASAL: Mapping[tuple[str, str], str] = {
@@ -137,7 +158,7 @@ def said_percent(words: Sequence[str]) -> int | None:
 
 
 # Intents only ever understood with one of their own words said: a guess at either would undo something.
-MUST_SAY = frozenset({"turn_on", "turn_off", "cancel_timer"})
+MUST_SAY = frozenset({"turn_on", "turn_off", "cancel_timer", "nevermind"})
 # Intents whose object may be content rather than a device ("play some jazz"): every word must be known.
 CONTENT_INTENTS = frozenset({"media_play"})
 # Which way to change a setting must come from words Hearth knows: "make it cozy in here" is no "cooler".
@@ -693,11 +714,22 @@ def _polarity_agrees(intent: str, tokens: Sequence[str]) -> bool:
     return bool(said & own) or intent not in MUST_SAY
 
 
+FRACTION_OF_ONE = {"half": 0.5, "quarter": 0.25, "quarters": 0.75}
+
+
 def _duration(abstract: list[str], numbers: list[Any], slots: dict[str, SlotValue]) -> bool:
     """Timer length from "<num> minutes"-style pairs; False when no unit follows a number."""
     seconds = 0.0
     n = 0
     for i, token in enumerate(abstract):
+        if token in UNITS and i > 0 and abstract[i - 1] in ("a", "an"):
+            # "an hour and ten minutes"; "half an hour", "a quarter of an hour": that part of one
+            before = (
+                abstract[i - 3] if i > 2 and abstract[i - 2] == "of" else abstract[i - 2] if i > 1 else ""
+            )
+            part = FRACTION_OF_ONE.get(before, 1.0)
+            seconds += part * {"hours": 3600, "minutes": 60, "seconds": 1}[UNITS[token]]
+            continue
         if token != "<num>":
             continue
         unit = UNITS.get(abstract[i + 1]) if i + 1 < len(abstract) else None

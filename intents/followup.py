@@ -561,6 +561,8 @@ class FollowUps:
             1.0,
             "context",
         )
+        if len(tokens) > 1 and tokens[0] in ANSWER_PREPOSITIONS:
+            tokens = tokens[1:]  # "on the speaker" to "which one?" after "next track": the speaker
         own = parse(tokens)
         if own is not None and own.source != "classifier" and own.intent not in ANSWERS and _said(own):
             return None  # "brighten the kitchen light": a whole command of its own, understood as said
@@ -655,6 +657,10 @@ class Ambiguous:
 ARTICLES = frozenset({"the", "my", "our"})
 # What an answer that only names a target is understood as.
 ANSWERS = frozenset({"followup_name", "followup_area"})
+
+
+# A preposition before the device or room that answers "which one?": "on the speaker", "in the kitchen".
+ANSWER_PREPOSITIONS = frozenset({"on", "in", "for", "with", "at", "to"})
 
 
 def _said(match: IntentMatch) -> bool:

@@ -93,6 +93,7 @@ def rephrase(tokens: Sequence[str], names: Collection[str]) -> list[str]:
     if whole is not None:
         return list(whole)
     words = _asked_as_wish(_without_remembering(words))
+    words = asked_indirectly(words, names) or words
     words = _without_reason(words, names)
     return _positions_first(words)
 
@@ -110,6 +111,48 @@ def _asked_as_wish(words: list[str]) -> list[str]:
     if words[:2] in ([w, "the"] for w in CAN_BE) and words.count("be") == 1 and words[-1] != "be":
         return ["make", *(w for w in words[1:] if w != "be")]
     return words
+
+
+# How people ask a yes/no question as a statement of doubt: "I wonder if …", "I'm not sure I locked …".
+WONDERING: tuple[tuple[str, ...], ...] = (
+    ("i", "wonder"), ("i'm", "wondering"), ("i", "am", "wondering"), ("i", "was", "wondering"),
+    ("i'm", "not", "sure"), ("i", "am", "not", "sure"), ("not", "sure"), ("i", "can't", "remember"),
+    ("i", "cannot", "remember"), ("i", "don't", "remember"), ("i", "dont", "remember"),
+    ("i'd", "like", "to", "know"), ("i", "would", "like", "to", "know"), ("i", "want", "to", "know"),
+    ("i", "need", "to", "know"), ("do", "you", "know"), ("any", "idea"),
+)  # fmt: skip
+# Who may have left a device so: "I wonder if the kids left the hall light on" asks its state.
+DOERS = frozenset({"i", "we", "you", "someone", "somebody", "anyone", "anybody", "he", "she", "they"})
+DOER_NOUNS = frozenset({"kids", "children", "boys", "girls", "cleaner", "husband", "wife", "son", "daughter"})
+# Past tense → the form "did I …" takes: "I'm not sure I locked the front door" → "did I lock …".
+DONE: dict[str, str] = {
+    "locked": "lock", "unlocked": "unlock", "left": "leave", "switched": "switch", "turned": "turn",
+    "closed": "close", "shut": "shut", "opened": "open", "put": "put",
+}  # fmt: skip
+
+
+def asked_indirectly(words: Sequence[str], names: Collection[str]) -> list[str] | None:
+    """ "I wonder if the garage door's still open" → "is the garage door still open"; "I can't remember if
+    I switched the fan off" → "did I switch the fan off". None when the words open with no such doubt."""
+    frame = next((f for f in WONDERING if tuple(words[: len(f)]) == f), None)
+    if frame is None:
+        return None
+    rest = list(words[len(frame) :])
+    if rest[:1] in (["if"], ["whether"]):
+        rest = rest[1:]
+    spread: list[str] = []
+    for word in rest:  # "the garage door's still open": "door is"
+        stem = word[:-2] if word.endswith("'s") else None
+        spread += [stem, "is"] if stem is not None and stem in names else [word]
+    owner = 2 if spread[:1] in (["the"], ["my"], ["our"]) and spread[1:2] and spread[1] in DOER_NOUNS else 0
+    doer = spread[:1] if owner == 0 and spread[:1] and spread[0] in DOERS else None
+    if (doer or owner) and len(spread) > max(owner, 1) and spread[max(owner, 1)] in DONE:
+        at = max(owner, 1)
+        return ["did", *(doer or ["someone"]), DONE[spread[at]], *spread[at + 1 :]]
+    verb = next((i for i, w in enumerate(spread) if w in ("is", "are")), None)
+    if verb is None or verb == 0:
+        return None
+    return [spread[verb], *spread[:verb], *spread[verb + 1 :]]
 
 
 # "Did I remember to lock the door", "did we forget to switch the fan off": asks what "did I lock the door"

@@ -125,7 +125,10 @@ class CommandSplitter:
                     or match.intent in VERBLESS
                     or (match.source == "classifier" and not (OWN_VERBS | QUANTITIES) & set(words))
                 )
-                if verbless and guessed and start > 0 and not negated:
+                if words and words[0] in DIRECTIONS and start > 0 and not negated:
+                    # "temperature up in the bedroom and down in the lounge": "temperature down in …"
+                    match = _direction_anew(words, matches[-1], parse)
+                elif verbless and guessed and start > 0 and not negated:
                     borrowed = self._borrow_verb(words, matches[-1], parse)
                     if borrowed is not None or match is None or match.intent in VERBLESS:
                         match = borrowed
@@ -144,11 +147,12 @@ class CommandSplitter:
         verb = _verb_before_target(previous)
         if verb is not None:
             match = parse([*verb, *words])
-            if match is not None and _directed_alike(match, previous, words):
+            if match is not None and _directed_alike(match, previous, words, verb):
                 return match
         carrier = CARRIERS.get(previous.intent)
-        if carrier is None:
-            return None
+        own = words[-1] if words[-1] in DIRECTIONS else None
+        if carrier is None or (own is not None and own != SAID_DIRECTION.get(previous.intent)):
+            return None  # "… and the heating down" after "turn the fan off": never "turn off the heating"
         tries = [[*carrier, *words]]
         domain = previous.slots.get("domain")
         if domain is not None and domain.text:
@@ -209,8 +213,8 @@ def _segments(tokens: list[str], boundaries: Sequence[int]) -> list[list[str]]:
     cut_at = set(boundaries)
     i = 0
     while i < len(tokens):
-        number = _number_with_and(tokens, i)
-        if number > i:  # "twenty one and a half", "a hundred and five": one number, not two commands
+        number = max(_number_with_and(tokens, i), _duration_with_and(tokens, i))
+        if number > i:  # "twenty one and a half", "an hour and ten minutes": one number, not two commands
             segments[-1].extend(tokens[i:number])
             i = number
             continue
@@ -339,18 +343,32 @@ def _verb_before_target(match: IntentMatch) -> list[str] | None:
     return verb or None
 
 
-def _directed_alike(match: IntentMatch, previous: IntentMatch, words: list[str]) -> bool:
+def _directed_alike(match: IntentMatch, previous: IntentMatch, words: list[str], verb: list[str]) -> bool:
     """Whether a part read with a borrowed verb is the same command, or one of its group whose direction
-    the part says itself, once and at its end ("the speaker up"), so no direction is ever guessed."""
+    the part says itself, once and at its end ("the speaker up"), so no direction is ever guessed. "Turn"
+    carries every direction ("turn the fan off and the heating down")."""
     if match.intent == previous.intent:
         return False  # the usual carriers decide those, with their own checks
     said = SAID_DIRECTION.get(match.intent)
     return (
         said is not None
-        and any(match.intent in g and previous.intent in g for g in DIRECTED_GROUPS)
+        and (verb == ["turn"] or any(match.intent in g and previous.intent in g for g in DIRECTED_GROUPS))
         and words[-1] == said
         and len(DIRECTIONS & set(words)) == 1
     )
+
+
+def _direction_anew(words: list[str], previous: IntentMatch, parse: Parser) -> IntentMatch | None:
+    """A part that opens with its direction ("and down in the lounge") read with the words the earlier
+    part said before its own direction; only as a command of that direction, never a guess."""
+    said = previous.text.split()
+    spots = [i for i, w in enumerate(said) if w in DIRECTIONS]
+    if len(spots) != 1 or spots[0] == 0:
+        return None
+    match = parse([*said[: spots[0]], *words])
+    if match is None or SAID_DIRECTION.get(match.intent) != words[0]:
+        return None
+    return match
 
 
 def _after_target(tokens: list[str], match: IntentMatch | None) -> list[str] | None:
@@ -410,6 +428,23 @@ def _number_with_and(tokens: list[str], i: int) -> int:
     if parsed is None or "and" not in tokens[i : parsed[1]]:
         return i
     return parsed[1]
+
+
+TIME_UNITS = frozenset({"hour", "hours", "minute", "minutes", "second", "seconds"})
+FRACTION_WORDS = frozenset({"half", "quarter"})
+
+
+def _duration_with_and(tokens: list[str], i: int) -> int:
+    """The end of "<unit> and <number> <unit>" or "<unit> and a half" at i ("an hour and ten minutes");
+    i when the words there are no such duration."""
+    if tokens[i] not in TIME_UNITS or tokens[i + 1 : i + 2] != ["and"]:
+        return i
+    if tokens[i + 2 : i + 3] in (["a"], ["an"]) and tokens[i + 3 : i + 4] and tokens[i + 3] in FRACTION_WORDS:
+        return i + 4
+    parsed = parse_number(tokens, i + 2)
+    if parsed is None or tokens[parsed[1] : parsed[1] + 1] == [] or tokens[parsed[1]] not in TIME_UNITS:
+        return i
+    return parsed[1] + 1
 
 
 def _partitions(count: int) -> list[tuple[int, ...]]:

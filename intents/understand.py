@@ -16,12 +16,13 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from .address import for_assistant
 from .cachefiles import pickled, write_atomic
 from .classify import POLARITY, ClassifierLayer
 from .context import Turn
 from .document import IntentData
 from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, last_acting, refers
-from .idioms import rephrase
+from .idioms import asked_indirectly, rephrase
 from .model import AreaName, EntityName, IntentMatch, SlotValue
 from .mood import (
     TIMER_INTENTS,
@@ -36,10 +37,11 @@ from .normalize import strip_edge_phrases, tokenize
 from .numbers import DENOMINATORS, NUMBER_WORDS
 from .partial import partial_names
 from .recognizer import TemplateRecognizer
+from .repair import Repair, find_repair, readings
 from .speller import SpellCorrector
 from .split import CARRIERS, CommandSplitter
 from .targets import EntityIndex, resolve_targets
-from .vocabulary import template_words
+from .vocabulary import sentence_words, template_words
 
 # Intents whose meaning depends on earlier turns; their results are never cached.
 CONTEXT_INTENTS = frozenset(
@@ -157,6 +159,8 @@ class Understander:
             words, keep=names | NUMBER_WORDS | DENOMINATORS.keys() | NEGATIONS, compounds=compounds
         )
         self._name_words = frozenset(names)
+        # Words never taken for the name of a person spoken to ("Kitchen, lights on" is for the assistant).
+        self._command_words = frozenset(names | sentence_words(data) | NUMBER_WORDS)
         self.classifier = classifier
         self.followups = FollowUps(self.index, areas, intent_types)
         area_names = [tuple(tokenize(n, strip_phrases=False)) for a in areas for n in a.names]
@@ -169,6 +173,9 @@ class Understander:
         self, text: str, history: Sequence[Turn] = (), client_area: str | None = None
     ) -> Understanding:
         """Understand `text` in the light of the session's recent turns (oldest first)."""
+        spoken = for_assistant(text, self._command_words.__contains__)
+        if spoken is not None:
+            text = spoken  # "Jack, the bath's running. Fan on": only what is said to the assistant
         tokens = fix_asr(tokenize(text))
         if not tokens:
             return Understanding()
@@ -176,11 +183,18 @@ class Understander:
             answered = self.followups.answer(tokens, history[-1], self._single_tokens)
             if answered is not None:
                 return self._checked(Understanding((answered,), layer="context"), tokens, text, client_area)
-        also = self._also(tokens, history) if history else None
-        found = (
-            Understanding((also,), layer="context") if also is not None else self._context_free(tokens, text)
-        )
-        if not found.matches and found.question is None and history:
+        repair = find_repair(tokens, comma_boundaries(text, len(tokens)))
+        repaired = self._repaired(repair) if repair is not None else None
+        if repaired is not None:
+            found = repaired
+        else:
+            also = self._also(tokens, history) if history else None
+            found = (
+                Understanding((also,), layer="context")
+                if also is not None
+                else self._context_free(tokens, text)
+            )
+        if not found.matches and found.question is None and history and repaired is None:
             bare = self.followups.bare_value(tokens, history)
             found = self._restated(tokens, history) or (Understanding((bare,)) if bare else found)
         if not found.matches:
@@ -198,6 +212,57 @@ class Understander:
             resolved, matches=tuple(timer_named(timer_duration(m), said) for m in resolved.matches)
         )
         return self._checked(resolved, tokens, text, client_area)
+
+    def _repaired(self, repair: Repair) -> Understanding | None:
+        """What the speaker meant after correcting themselves ("set it to 60, no, 45"): the first reading
+        of the correction that is understood; nothing when none is, as what was taken back must not be
+        done. None when this was no correction after all (nothing taken back is a command, or what follows
+        is a remark)."""
+        taken_back = self._context_free(list(repair.taken_back), " ".join(repair.taken_back))
+        old = [*taken_back.matches, *([taken_back.pending] if taken_back.pending else [])]
+        intents = [m.intent for m in old]
+        named = _target_text(old[-1]).split() if old and _has_target(old[-1]) else []
+        target = named if named[:1] in (["the"], ["my"], ["our"], ["both"]) or not named else ["the", *named]
+        for words, said_anew in readings(repair, target):
+            found = self._context_free(words, " ".join(words))
+            if not found.matches and found.question is None:
+                continue
+            if any(
+                m.intent in CONTEXT_INTENTS or m.intent in VERBLESS or "ref" in m.slots for m in found.matches
+            ):
+                continue  # leans on a conversation there is none of: the old words are that context
+            # A fragment spliced into the old words must keep their orders, only with the new value or
+            # device; the correction said in full ("sorry, I meant turn it down") may order anything.
+            kept = [m.intent for m in found.matches][: len(intents)] == intents
+            if said_anew or not old or kept or (found.question is not None and found.pending is not None):
+                return self._near(found, old)
+        if not old or (
+            repair.correction[0] in CLAUSE_MARKERS and not self._carries_content(repair.correction)
+        ):
+            return None  # "…, actually it's dark in here": a remark after the order, nothing taken back
+        return Understanding()
+
+    def _near(self, found: Understanding, old: Sequence[IntentMatch]) -> Understanding:
+        """ "The reading lamp, oh wait, the ceiling light": a name that fits devices in several rooms means
+        the one in the room of the device taken back."""
+        ids = [i for m in old if "name" in m.slots for i in m.slots["name"].value]
+        areas = {self.index.area_of(i) for i in ids}
+        if len(areas) != 1:
+            return found
+        area = areas.pop()
+        matches = []
+        for match in found.matches:
+            named = match.slots.get("name")
+            here = [i for i in named.value if self.index.area_of(i) == area] if named is not None else []
+            if named is not None and len(named.value) > 1 and len(here) == 1:
+                match = replace(match, slots={**match.slots, "name": SlotValue(tuple(here), named.text)})
+            matches.append(match)
+        return replace(found, matches=tuple(matches))
+
+    def _carries_content(self, words: Sequence[str]) -> bool:
+        """Whether the words name a device, a room, a number or an order: what a correction says anew."""
+        verbs = {w for said, _ in POLARITY.values() for w in said}
+        return any(w in self._name_words or w in verbs or w.isdigit() or w in NUMBER_WORDS for w in words)
 
     def _also(self, tokens: Sequence[str], history: Sequence[Turn]) -> IntentMatch | None:
         """ "And the lights too" after "turn off the tv": the last order's verb on the devices said, read
@@ -239,9 +304,15 @@ class Understander:
         timed = any(acts(m.intent) and not _timer_said(m, said) for m in meant)
         if acting and self._no_order(said, text, timed=timed):
             return Understanding()
-        if said[:1] in (["i"], ["we"]) and narrated(said) and not text.rstrip().endswith("?"):
+        wondered = not acting and asked_indirectly(said, self._name_words) is not None
+        if (
+            said[:1] in (["i"], ["we"])
+            and narrated(said)
+            and not text.rstrip().endswith("?")
+            and not wondered
+        ):
             return Understanding()  # "I just locked the front door myself": told what was done, no question
-        if self._statement(tokens, text) and (acting or not text.rstrip().endswith("?")):
+        if self._statement(tokens, text) and (acting or not (text.rstrip().endswith("?") or wondered)):
             return Understanding()  # "the hall light's on": told, not asked; nothing to do or answer
         if "both" in tokens and found.matches:
             return self._both(found, client_area)
@@ -746,7 +817,9 @@ def _other_verb_said(intent: str, tokens: Sequence[str]) -> bool:
     """Whether the tokens hold a word that orders something else than `intent` ("open" beside turn_on)."""
     own = POLARITY[intent][0] if intent in POLARITY else frozenset()
     said = set(tokens) - own
-    others = [words for other, (words, _) in POLARITY.items() if other not in (intent, *TIMER_INTENTS)]
+    others = [
+        words for other, (words, _) in POLARITY.items() if other not in (intent, *TIMER_INTENTS, "nevermind")
+    ]
     return any(said & words for words in others)
 
 

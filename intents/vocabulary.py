@@ -10,8 +10,8 @@ def _words(node: Node) -> list[str]:
     return [leaf.text for leaf in leaves(node) if isinstance(leaf, Word)]
 
 
-def template_words(data: IntentData) -> set[str]:
-    """Every literal word of every sentence, rule and list value (not device or area names)."""
+def sentence_words(data: IntentData) -> set[str]:
+    """Every literal word of every sentence and rule: the words commands are made of, not list values."""
     words: set[str] = set()
     for intent in data.intents.values():
         for group in intent.groups:
@@ -19,6 +19,12 @@ def template_words(data: IntentData) -> set[str]:
                 words.update(_words(sentence.template.root))
     for rule in data.expansion_rules.values():
         words.update(_words(rule.root))
+    return {w for word in words for w in word.split()}
+
+
+def template_words(data: IntentData) -> set[str]:
+    """Every literal word of every sentence, rule and list value (not device or area names)."""
+    words = sentence_words(data)
     for spec in data.lists.values():
         if isinstance(spec, ValueList):
             for value in spec.values:

@@ -12,15 +12,12 @@ from pathlib import Path
 import pytest
 
 from assistant.config import HearthConfig, load_config
-from assistant.evaluate import DryRunDevices, Report, evaluate, load_suite
+from assistant.evaluate import SUITE_NAMES, DryRunDevices, Report, evaluate, load_suite
 from assistant.pipeline import Pipeline, build_understander, load_classifier
 from devices.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITES = {
-    name: ROOT / "tests" / "intents" / name
-    for name in ("suite", "holdout", "fresh", "blind", "blind2", "blind3", "blind4", "blind5", "blind6")
-}
+SUITES = {name: ROOT / "tests" / "intents" / name for name in SUITE_NAMES}
 # Lowest accepted exact rate per category (percent), a little under what was measured when they were set.
 FLOORS = {
     "suite": {
@@ -114,6 +111,18 @@ FLOORS = {
         "multi_command": 89,
         "followup": 88,
         "safety": 95,
+    },
+    # British and Australian English, parents with children in the room, older people, power users,
+    # self-corrections and longer conversations. First run in the README; this round worked on its
+    # misses by class (self-corrections, sentences to someone else, doubts said as statements).
+    "blind7": {
+        "template": 98,
+        "typo": 95,
+        "asr_noise": 94,
+        "paraphrase": 87,
+        "multi_command": 80,
+        "followup": 86,
+        "safety": 96,
     },
 }
 

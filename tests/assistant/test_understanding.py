@@ -470,3 +470,117 @@ def test_a_room_set_to_a_bare_number_is_its_heating(understander: Understander) 
         ("set_temperature", 21),
         ("set_temperature", 18),
     ]
+
+
+def said(understander: Understander, text: str) -> list[tuple[str, tuple[str, ...], dict[str, object]]]:
+    """Each command understood: intent, devices named and the other slot values."""
+    found = understander.understand(text)
+    return [
+        (
+            m.intent,
+            tuple(m.slots["name"].value) if "name" in m.slots else (),
+            {k: v.value for k, v in m.slots.items() if k not in ("name", "area", "domain")},
+        )
+        for m in found.matches
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("set the living room thermostat to 23, hang on, 22",
+         [("set_temperature", ("living_room_thermostat",), {"temperature": 22})]),
+        ("set the bedroom light to 60, no, make that 45 percent",
+         [("set_brightness", ("bedroom_light",), {"brightness": 45})]),
+        ("set a timer for ten no twelve minutes", [("start_timer", (), {"duration": 720})]),
+        ("put the ceiling fan on high, actually medium",
+         [("set_fan_speed", ("bedroom_fan",), {"speed": "medium"})]),
+        ("turn up the tv, sorry, I meant turn it down", [("volume_down", ("tv",), {})]),
+        ("pause the tv, wait, not the tv, pause the speaker", [("media_pause", ("office_speaker",), {})]),
+        # the ceiling light of the room the lamp taken back is in, not the kitchen's
+        ("turn off the reading lamp, oh wait, the ceiling light I mean",
+         [("turn_off", ("living_room_ceiling",), {})]),
+        ("open the bedroom blinds, I mean the living room ones",
+         [("open_cover", ("living_room_blinds",), {})]),
+        ("turn on the bedroom, no, the hall light, and open the garage door",
+         [("turn_on", ("hallway_light",), {}), ("open_cover", ("garage_door",), {})]),
+        # a correction that cannot be read does nothing, never what was taken back
+        ("put the ceiling fan on high, no, the frobnicator", []),
+    ],
+)  # fmt: skip
+def test_a_self_correction_does_what_was_meant_in_the_end(
+    understander: Understander, text: str, expected: list[tuple[str, tuple[str, ...], dict[str, object]]]
+) -> None:
+    got = said(understander, text)
+    assert [(i, n) for i, n, _ in got] == [(i, n) for i, n, _ in expected]
+    for (_, _, slots), (_, _, wanted) in zip(got, expected, strict=True):
+        assert {
+            k: (v["name"] if isinstance(v, dict) else v) for k, v in slots.items() if k in wanted
+        } == wanted
+
+
+async def test_sentences_said_to_someone_else_are_not_orders(
+    config: HearthConfig, understander: Understander
+) -> None:
+    assert (
+        await heard(config, understander, "Harry, go upstairs and turn your bedroom light off, please") == []
+    )
+    text = "Jack, the bath's running. Extractor fan on and set a timer for ten minutes"
+    assert [(i, n) for i, n, _ in said(understander, text)] == [
+        ("turn_on", ("bathroom_fan",)),
+        ("start_timer", ()),
+    ]
+    assert await heard(config, understander, "Lucy, stop that right now. Turn the speaker off") == [
+        ("turn_off", "office_speaker")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I wonder if the kids left the hall light on", ("get_state", ("hallway_light",), {"state": "on"})),
+        ("I'm not sure I locked the front door", ("get_state", ("front_door",), {"state": "locked"})),
+        ("has the garage door been left open?", ("get_state", ("garage_door",), {"state": "open"})),
+        ("is the ceiling fan still going", ("get_state", ("bedroom_fan",), {"state": "on"})),
+    ],
+)
+def test_doubts_and_checks_are_questions_that_never_act(
+    understander: Understander, text: str, expected: tuple[str, tuple[str, ...], dict[str, object]]
+) -> None:
+    assert said(understander, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("set a timer for an hour and ten minutes", [("start_timer", (), {"duration": 4200})]),
+        ("I'd like a timer set for a quarter of an hour, please", [("start_timer", (), {"duration": 900})]),
+        ("turn the ceiling fan off and the bedroom heating down",
+         [("turn_off", ("bedroom_fan",), {}), ("temperature_down", ("bedroom_thermostat",), {})]),
+        ("temperature up in the bedroom and down in the lounge",
+         [("temperature_up", (), {"area": "bedroom"}), ("temperature_down", (), {"area": "living_room"})]),
+    ],
+)  # fmt: skip
+def test_one_duration_and_directions_said_per_part(
+    understander: Understander, text: str, expected: list[tuple[str, tuple[str, ...], dict[str, object]]]
+) -> None:
+    found = understander.understand(text).matches
+    got = [
+        (
+            m.intent,
+            tuple(m.slots["name"].value) if "name" in m.slots else (),
+            {k: m.slots[k].value for k in want},
+        )
+        for m, (_, _, want) in zip(found, expected, strict=True)
+    ]
+    assert got == expected
+
+
+async def test_an_answer_may_name_the_device_after_a_preposition(
+    config: HearthConfig, understander: Understander
+) -> None:
+    session = Session(config, understander)
+    _turn, events = await session.say("next track")
+    assert actions(events) == [] and "?" in reply(events)
+    _turn, events = await session.say("on the speaker")
+    assert actions(events) == [("media_next", "office_speaker")]

@@ -1,0 +1,168 @@
+"""Self-corrections inside one utterance: "set it to 60, no, 45", "the kitchen, sorry, the hall light".
+
+Sans-I/O word work only: `find_repair` says where the speaker took something back, and `readings` offers
+the whole commands the correction can stand for, most literal first. The understander decides which
+reading it understands; what was taken back is never acted on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from .numbers import parse_number
+
+# Words that take back what was just said, longest first so "no make that" wins over "no".
+MARKERS: tuple[tuple[str, ...], ...] = tuple(
+    sorted(
+        (
+            ("no",), ("nope",), ("sorry",), ("actually",), ("wait",), ("rather",), ("correction",),
+            ("no", "wait"), ("oh", "no"), ("oh", "wait"), ("hang", "on"), ("hold", "on"), ("i", "mean"),
+            ("i", "meant"), ("make", "that"), ("or", "rather"), ("scratch", "that"), ("no", "no"),
+            ("my", "mistake"), ("my", "bad"), ("let", "me", "rephrase"), ("what", "i", "meant", "was"),
+        ),
+        key=len,
+        reverse=True,
+    )
+)  # fmt: skip
+# Markers that take something back even with no comma before them, as speech recognisers write it.
+UNPUNCTUATED = (("i", "mean"), ("i", "meant"), ("or", "rather"))
+# Said after the correction, they only confirm it: "the ceiling light I mean".
+CLOSERS = (("i", "mean"), ("i", "meant"), ("instead",), ("please",))
+ONE_WORDS = ("one", "ones")
+# "No rush", "no worries": a courtesy after the order, nothing taken back.
+COURTESIES = frozenset({"rush", "hurry", "worries", "worry", "problem", "pressure", "stress", "bother"})
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """An utterance split where the speaker corrected themselves: the words taken back and the correction."""
+
+    taken_back: tuple[str, ...]
+    correction: tuple[str, ...]
+    # True when only a hesitation ("er", dropped by the tokenizer) stands between the two: then only a new
+    # value can be meant ("red, er, orange"), never a second device.
+    hesitation: bool = False
+
+
+def find_repair(tokens: Sequence[str], boundaries: Sequence[int]) -> Repair | None:
+    """Where the speaker took back what they were saying, or None.
+
+    `boundaries` are the token indexes where a comma (or other clause punctuation) fell; two at the same
+    index mean a clause of filler words only ("red, er, orange").
+    """
+    cuts = sorted(set(boundaries))
+    for cut in cuts:
+        if cut <= 0 or cut >= len(tokens):
+            continue
+        rest = _without_markers(tokens[cut:])
+        if rest and rest[0] not in COURTESIES:
+            later = [b - (len(tokens) - len(rest)) for b in cuts if b > cut]
+            rest = _without_denial(rest, later)
+            if rest:
+                return Repair(tuple(tokens[:cut]), _closed(rest))
+        if list(boundaries).count(cut) > 1:
+            return Repair(tuple(tokens[:cut]), _closed(tokens[cut:]), hesitation=True)
+    for i in range(1, len(tokens)):
+        # Speech-recogniser text has no commas: only unmistakable markers, and "no" between two numbers
+        # ("ten no twelve minutes") or before a device said anew ("the kitchen no the hall light").
+        if any(tuple(tokens[i : i + len(m)]) == m for m in UNPUNCTUATED):
+            rest = _without_markers(tokens[i:])
+            if rest:
+                return Repair(tuple(tokens[:i]), _closed(rest))
+        if tokens[i] == "no" and i + 1 < len(tokens) and i >= 2:
+            numbers = _is_number(tokens, i - 1) and _is_number(tokens, i + 1)
+            if numbers or tokens[i + 1] == "the":
+                return Repair(tuple(tokens[:i]), _closed(tokens[i + 1 :]))
+    return None
+
+
+def readings(repair: Repair, target_words: Sequence[str]) -> Iterator[tuple[list[str], bool]]:
+    """Whole commands the correction can stand for, each with whether it is an order said anew (which may
+    be any order) rather than a new value or device spliced into the words taken back (the same order).
+
+    `target_words` names what the taken-back command acted on ("the tv"), for a correction that points at
+    it ("turn it down").
+    """
+    before, after = list(repair.taken_back), list(repair.correction)
+    if not repair.hesitation:
+        yield after, True
+        if target_words:
+            spots = [i for i, w in enumerate(after) if w in ("it", "them")]
+            if len(spots) == 1:
+                i = spots[0]
+                yield [*after[:i], *target_words, *after[i + 1 :]], True
+    number = _last_number(before)
+    if number is not None and _is_number(after, 0):
+        start, end = number
+        value_end = parse_number(after, 0)
+        assert value_end is not None
+        # "to 60 percent" corrected by "70" keeps "percent"; by "70 percent" it takes the new unit.
+        yield [*before[:start], *after, *(before[end:] if value_end[1] == len(after) else [])], False
+    if len(after) == 1 and after[0] not in before:
+        yield [*before[:-1], after[0]], False  # "make the strip red, er, orange": the last word said anew
+    if repair.hesitation:
+        return
+    head = after[0]
+    if head in before and head not in ONE_WORDS:
+        start = len(before) - 1 - before[::-1].index(head)
+        named = _one_named(after, before)
+        yield [*before[:start], *named], False
+
+
+def _without_markers(words: Sequence[str]) -> list[str] | None:
+    """The words with the markers at their start taken off; None when they start with none."""
+    rest, found = list(words), False
+    while True:
+        marker = next((m for m in MARKERS if tuple(rest[: len(m)]) == m), None)
+        if marker is None:
+            return rest if found else None
+        rest, found = rest[len(marker) :], True
+
+
+def _without_denial(words: list[str], boundaries: Sequence[int]) -> list[str]:
+    """ "Not the tv, pause the speaker": the clause that only denies the old target is dropped."""
+    if words[:1] != ["not"]:
+        return words
+    cut = next((b for b in boundaries if b > 0), None)
+    return words[cut:] if cut is not None else words
+
+
+def _closed(words: Sequence[str]) -> tuple[str, ...]:
+    """The correction without a closing "I mean" or "instead"."""
+    rest = tuple(words)
+    for closer in CLOSERS:
+        if len(rest) > len(closer) and rest[-len(closer) :] == closer:
+            rest = rest[: -len(closer)]
+    return rest
+
+
+def _one_named(after: list[str], before: list[str]) -> list[str]:
+    """ "The living room ones" after "open the bedroom blinds": "one(s)" said as the noun taken back."""
+    if not after or after[-1] not in ONE_WORDS or not before:
+        return after
+    return [*after[:-1], before[-1]]
+
+
+def _is_number(words: Sequence[str], i: int) -> bool:
+    if i >= len(words) or words[i] in ("a", "an", "one"):
+        return False  # "a" and "one" are mostly articles and nouns, not values
+    return parse_number(words, i) is not None
+
+
+def _last_number(words: Sequence[str]) -> tuple[int, int] | None:
+    """The span of the last number in the words."""
+    i = len(words) - 1
+    while i >= 0:
+        if _is_number(words, i):
+            start = i
+            while start > 0 and _is_number(words, start - 1):
+                parsed = parse_number(words, start - 1)
+                if parsed is None or parsed[1] <= i:
+                    break
+                start -= 1
+            parsed = parse_number(words, start)
+            assert parsed is not None
+            return start, parsed[1]
+        i -= 1
+    return None
