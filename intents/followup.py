@@ -167,6 +167,10 @@ class FollowUps:
             recent = [*history, *(_as_turn(m) for m in resolved)]
             match = self._inherit_area(match, resolved)
             shared = self._same_target(match, resolved)
+            if "there" in match.slots and "area" in match.slots:
+                # the room an earlier command of the same utterance named ("… in the lounge and close
+                # the blinds in there")
+                match = replace(match, slots={k: v for k, v in match.slots.items() if k != "there"})
             if "there" in match.slots:
                 there = self._there(match, recent)
                 if there is None:
@@ -194,6 +198,8 @@ class FollowUps:
     ) -> list[IntentMatch] | Ambiguous | None:
         if match.intent == "repeat":
             last = last_acting(history)
+            if last is not None and "other" in match.slots:
+                return self._other(last, match)
             return None if last is None else [_rebuild(c, match) for c in last.commands]
         if match.intent == "undo":
             last = last_acting(history)
@@ -220,6 +226,21 @@ class FollowUps:
             # "set the volume to 20", "a bit louder": the device just talked about, else the room's.
             return self._refer(match, history, required=False)
         return [match]
+
+    def _other(self, last: Turn, match: IntentMatch) -> list[IntentMatch] | Ambiguous | None:
+        """ "The other one": the last order on the device of the same kind in the same room that it did not
+        touch; a question when there are several, nothing when there is none."""
+        command = last.commands[-1]
+        done = list(command.get("devices", ()))
+        kind, area = self._type_of(done), self._area_of(done)
+        if kind is None or area is None:
+            return None
+        others = [i for i in self.index.of_type(kind, area) if i not in done]
+        if not others:
+            return None
+        if len(others) > 1:
+            return Ambiguous(tuple(others), _rebuild(command, match))
+        return [_explicit(_rebuild(command, match), others, "the other one")]
 
     @staticmethod
     def _pronoun(match: IntentMatch) -> bool:

@@ -47,6 +47,8 @@ UP_DOWN = frozenset({"up", "down"})
 # Verbs people use for "put" when "on" or "off" follows: "stick the kettle on", "pop the hall light on".
 PUT_VERBS = frozenset({"stick", "pop", "bung", "whack", "chuck", "throw"})
 ON_OFF = frozenset({"on", "off"})
+# Other verbs for a plain one: "drop the blinds" lowers them, "unbolt the front door" unlocks it.
+PLAIN_VERBS = {"drop": "lower", "unbolt": "unlock", "bolt": "lock"}
 
 # A reason after the order: "for the postman", "for my son". Never a time ("for the evening", "for an
 # hour"): Hearth cannot schedule, so those must stay unsaid-to-be-done.
@@ -173,10 +175,13 @@ def _without_remembering(words: list[str]) -> list[str]:
 def _plain_verb(words: list[str]) -> list[str]:
     """ "Knock the thermostat down" → "turn the thermostat down": only with "up" or "down" said after;
     "stick the coffee on" → "put the coffee on": only with "on" or "off" said after."""
-    if words and words[0] in TURN_VERBS and UP_DOWN & set(words[1:]):
-        return ["turn", *words[1:]]
+    if words and words[0] in TURN_VERBS | PUT_VERBS and UP_DOWN & set(words[1:]):
+        return ["turn", *words[1:]]  # "whack the heating up a notch"
     if words and words[0] in PUT_VERBS and ON_OFF & set(words[1:]):
         return ["put", *words[1:]]
+    if words and words[0] in PLAIN_VERBS and not any(w.isdigit() or w in NUMBER_WORDS for w in words):
+        # "drop the blinds" lowers them; "drop the thermostat to 17" is a setting, left to the classifier
+        return [PLAIN_VERBS[words[0]], *words[1:]]
     return words
 
 

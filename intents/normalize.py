@@ -55,6 +55,7 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("thank", "you"),
     # Courtesy before the verb: "(would you) be so kind as to …", "kindly …", "go ahead and …".
     ("be", "so", "kind", "as", "to"),
+    ("be", "so", "good", "as", "to"),
     ("be", "kind", "enough", "to"),
     ("be", "good", "enough", "to"),
     ("kindly",),
@@ -100,6 +101,8 @@ _OBJECT_WORDS = frozenset({"the", "my", "our", "all", "it", "them", "things", "d
 # Requests asked with a verb's "-ing" form after them: "(would you) mind switching on …", "any chance of
 # getting the light on"; the order is the verb's plain form.
 GERUND_FRAMES: tuple[tuple[str, ...], ...] = (("mind",), ("any", "chance", "of"))
+# Said between "mind" and the verb: "would you mind awfully closing …".
+MIND_ADVERBS = frozenset({"awfully", "terribly", "very", "much", "just", "quickly", "possibly", "kindly"})
 # The plain form of each "-ing" verb said in such a frame.
 GERUND_BASES = {
     "switching": "switch",
@@ -229,6 +232,8 @@ def polite_frame(tokens: list[str]) -> int:
     for i in range(1, min(len(tokens) - 3, 8)):
         if tokens[i] in ("if", "whether") and tokens[i + 1] == "you" and tokens[i + 2] in FRAME_MODALS:
             return i + 3 if all(w in FRAME_WORDS for w in tokens[:i]) else 0
+        if tokens[i] in ("if", "whether") and tokens[i + 1] in ("you'd", "you'll"):  # "… if you'd turn …"
+            return i + 2 if all(w in FRAME_WORDS for w in tokens[:i]) else 0
     return 0
 
 
@@ -258,6 +263,8 @@ def strip_edge_phrases(tokens: list[str]) -> list[str]:
             tokens = tokens[2:]
         for frame in GERUND_FRAMES:
             size = len(frame)
+            while tuple(tokens[:size]) == frame and tokens[size : size + 1] and tokens[size] in MIND_ADVERBS:
+                tokens = [*frame, *tokens[size + 1 :]]  # "mind awfully closing …"
             if len(tokens) > size + 1 and tuple(tokens[:size]) == frame and tokens[size] in GERUND_BASES:
                 tokens = [GERUND_BASES[tokens[size]], *tokens[size + 1 :]]
                 changed = True

@@ -7,6 +7,7 @@ reading it understands; what was taken back is never acted on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -45,12 +46,18 @@ class Repair:
     hesitation: bool = False
 
 
-def find_repair(tokens: Sequence[str], boundaries: Sequence[int]) -> Repair | None:
+# A hesitation set off by commas ("red, er, orange"): the tokenizer drops the word, the commas stay.
+HESITATION = re.compile(r",\s*(?:er+|erm+|uh+|um+|uhm+|ah+)\s*,", re.IGNORECASE)
+
+
+def find_repair(tokens: Sequence[str], boundaries: Sequence[int], text: str = "") -> Repair | None:
     """Where the speaker took back what they were saying, or None.
 
     `boundaries` are the token indexes where a comma (or other clause punctuation) fell; two at the same
-    index mean a clause of filler words only ("red, er, orange").
+    index are a clause the tokenizer dropped, a correction when `text` shows it was a hesitation ("red,
+    er, orange") and not a courtesy ("…, please?").
     """
+    hesitated = HESITATION.search(text) is not None
     cuts = sorted(set(boundaries))
     for cut in cuts:
         if cut <= 0 or cut >= len(tokens):
@@ -61,7 +68,7 @@ def find_repair(tokens: Sequence[str], boundaries: Sequence[int]) -> Repair | No
             rest = _without_denial(rest, later)
             if rest:
                 return Repair(tuple(tokens[:cut]), _closed(rest))
-        if list(boundaries).count(cut) > 1:
+        if hesitated and list(boundaries).count(cut) > 1:
             return Repair(tuple(tokens[:cut]), _closed(tokens[cut:]), hesitation=True)
     for i in range(1, len(tokens)):
         # Speech-recogniser text has no commas: only unmistakable markers, and "no" between two numbers

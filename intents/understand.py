@@ -183,7 +183,7 @@ class Understander:
             answered = self.followups.answer(tokens, history[-1], self._single_tokens)
             if answered is not None:
                 return self._checked(Understanding((answered,), layer="context"), tokens, text, client_area)
-        repair = find_repair(tokens, comma_boundaries(text, len(tokens)))
+        repair = find_repair(tokens, comma_boundaries(text, len(tokens)), text)
         repaired = self._repaired(repair) if repair is not None else None
         if repaired is not None:
             found = repaired
@@ -237,7 +237,7 @@ class Understander:
             if said_anew or not old or kept or (found.question is not None and found.pending is not None):
                 return self._near(found, old)
         if not old or (
-            repair.correction[0] in CLAUSE_MARKERS and not self._carries_content(repair.correction)
+            CLAUSE_MARKERS & set(repair.correction) and not self._carries_content(repair.correction)
         ):
             return None  # "…, actually it's dark in here": a remark after the order, nothing taken back
         return Understanding()
@@ -658,12 +658,19 @@ class Understander:
         )
 
     def _without_tail(self, tokens: Sequence[str], text: str = "") -> IntentMatch | None:
-        """The templates' whole command in words that end in "too", "as well" or "in here": "open the
-        garage door too" (whatever came before), "turn off the lights in here" (the speaker's room is
-        where "the lights" are anyway); None when there is no such ending or no such command."""
+        """The templates' whole command in words that end in "too", "as well", "in here" or "in there":
+        "open the garage door too" (whatever came before), "turn off the lights in here" (the speaker's
+        room is where "the lights" are anyway); None when there is no such ending or no such command."""
         alone = _without_too(tokens) or _without_here(tokens)
-        match = self.recognizer.recognize_tokens(alone, text) if alone is not None else None
-        return match if match is not None and match.intent not in CONTEXT_INTENTS | VERBLESS else None
+        there = None if alone is not None else _without_there(tokens)
+        said = alone if alone is not None else there
+        match = self.recognizer.recognize_tokens(said, text) if said is not None else None
+        if match is None or match.intent in CONTEXT_INTENTS | VERBLESS:
+            return None
+        if there is not None and not {"name", "area", "devices"} & match.slots.keys():
+            # "turn off the light in there": the room of the devices just talked about (see FollowUps)
+            return replace(match, slots={**match.slots, "there": SlotValue(True, "there")})
+        return match
 
     def _rephrased(self, said: Sequence[str], corrected: Sequence[str], text: str = "") -> IntentMatch | None:
         """The templates' reading of an idiom said in plain words (see `idioms`), from the words as said
@@ -841,6 +848,11 @@ def _without_too(tokens: Sequence[str]) -> list[str] | None:
 def _without_here(tokens: Sequence[str]) -> list[str] | None:
     """The tokens without a closing "in here"; None when there is none."""
     return list(tokens[:-2]) if len(tokens) > 3 and tokens[-2:] == ["in", "here"] else None
+
+
+def _without_there(tokens: Sequence[str]) -> list[str] | None:
+    """The tokens without a closing "in there"; None when there is none."""
+    return list(tokens[:-2]) if len(tokens) > 3 and tokens[-2:] == ["in", "there"] else None
 
 
 # Orders that already do what a complaint asks for ("too dark": switching a light on, or brighter).

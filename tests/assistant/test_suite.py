@@ -119,9 +119,9 @@ FLOORS = {
         "template": 98,
         "typo": 95,
         "asr_noise": 94,
-        "paraphrase": 87,
-        "multi_command": 80,
-        "followup": 86,
+        "paraphrase": 92,
+        "multi_command": 82,
+        "followup": 91,
         "safety": 96,
     },
 }

@@ -584,3 +584,40 @@ async def test_an_answer_may_name_the_device_after_a_preposition(
     assert actions(events) == [] and "?" in reply(events)
     _turn, events = await session.say("on the speaker")
     assert actions(events) == [("media_next", "office_speaker")]
+
+
+async def test_the_other_one_and_back_on_lean_on_the_last_order(
+    config: HearthConfig, understander: Understander
+) -> None:
+    session = Session(config, understander)
+    await session.say("switch on the living room lamp")
+    _turn, events = await session.say("no, the other one")
+    assert actions(events) == [("turn_on", "living_room_ceiling")]
+    await session.say("turn the telly off")
+    _turn, events = await session.say("and back on")
+    assert actions(events) == [("turn_on", "tv")]
+    _turn, events = await session.say("turn off the light in there")  # the tv's room has two lights
+    assert actions(events) == [] and "?" in reply(events)
+    session = Session(config, understander)
+    await session.say("open the garage door")
+    _turn, events = await session.say("turn off the light in there")
+    assert actions(events) == [("turn_off", "garage_light")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Would you mind awfully closing the living room blinds", ("close_cover", ("living_room_blinds",))),
+        ("I'd be grateful if you'd turn the bedroom fan down to low", ("set_fan_speed", ("bedroom_fan",))),
+        ("Would you be so good as to open the bedroom shutters", ("open_cover", ("bedroom_blinds",))),
+        ("unbolt the front door, I've got the shopping", ("unlock", ("front_door",))),
+        ("drop the bedroom blinds, the sun's in my eyes", ("close_cover", ("bedroom_blinds",))),
+        # a value after "drop" is a setting, not lowering a cover
+        ("drop the living room thermostat to 17", ("set_temperature", ("living_room_thermostat",))),
+        ("tell me what you're able to do", ("capabilities", ())),
+    ],
+)
+def test_older_and_british_ways_of_asking(
+    understander: Understander, text: str, expected: tuple[str, tuple[str, ...]]
+) -> None:
+    assert [(i, n) for i, n, _ in said(understander, text)] == [expected]

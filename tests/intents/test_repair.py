@@ -13,7 +13,7 @@ from intents.understand import comma_boundaries
 
 def repair_of(text: str) -> Repair | None:
     tokens = tokenize(text)
-    return find_repair(tokens, comma_boundaries(text, len(tokens)))
+    return find_repair(tokens, comma_boundaries(text, len(tokens)), text)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +49,7 @@ def test_a_correction_is_found_where_the_speaker_took_something_back(
         "no, turn off the light",  # nothing before it
         "there is no light in the garage",  # "no" inside a sentence, with nothing said anew
         "turn on the kitchen light please",
+        "make the kitchen light brighter for me, please? My eyes aren't what they were",  # no hesitation
     ],
 )
 def test_no_correction_where_nothing_is_taken_back(text: str) -> None:
