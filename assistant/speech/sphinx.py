@@ -16,7 +16,8 @@ from typing import Any
 
 from intents.cachefiles import default_cache_dir, write_atomic
 from intents.jsgf import FORMAT as JSGF_FORMAT
-from intents.jsgf import WordGraph, build_jsgf, word_graph
+from intents.jsgf import WordGraph, build_jsgf, spoken, word_graph
+from intents.normalize import tokenize
 
 from .asr import SAMPLE_RATE, SAMPLE_WIDTH, AsrError, AsrSettings, HomeVocabulary, Hypothesis
 from .g2p import Pronouncer, merged_vowels, read_dictionary
@@ -327,6 +328,7 @@ class SphinxEngine:
         start = time.perf_counter()
         self.files = prepare_grammar(vocabulary, self.model, cache_dir or default_cache_dir())
         self.prepare_seconds = time.perf_counter() - start
+        self.name_pairs = name_pairs(vocabulary.names())
         self.max_bytes = int(max_seconds * _BYTES_PER_SECOND)
         level_file = (cache_dir or default_cache_dir()) / "sphinx-level.json"
         self.level = SpeechLevel.load(level_file, str(self.model.path))
@@ -413,6 +415,30 @@ def variants(words: Sequence[str], accepts: Callable[[Sequence[str]], bool]) -> 
     for i, word in enumerate(words):
         for other in CONFUSABLE.get(word, ()):
             candidate = [*words[:i], other, *words[i + 1 :]]
+            if accepts(candidate) and len(found) < MAX_VARIANTS:
+                found.append(" ".join(candidate))
+    return found
+
+
+def name_pairs(names: Sequence[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each device or area name with every longer name that starts with it ("kitchen light", "kitchen
+    light strip"): the word or two at the end is short and easily lost in the audio."""
+    split = [spoken(tokenize(n, strip_phrases=False)) for n in names]
+    return [(a, b) for a in split for b in split if len(b) > len(a) and b[: len(a)] == a]
+
+
+def longer_names(
+    words: Sequence[str],
+    pairs: Sequence[tuple[tuple[str, ...], tuple[str, ...]]],
+    accepts: Callable[[Sequence[str]], bool],
+) -> list[str]:
+    """Sentences of the grammar with a name said replaced by a longer one that starts with it."""
+    found: list[str] = []
+    for short, longer in pairs:
+        for i in range(len(words) - len(short) + 1):
+            if tuple(words[i : i + len(short)]) != short or tuple(words[i : i + len(longer)]) == longer:
+                continue
+            candidate = [*words[:i], *longer, *words[i + len(short) :]]
             if accepts(candidate) and len(found) < MAX_VARIANTS:
                 found.append(" ".join(candidate))
     return found
@@ -580,7 +606,11 @@ class SphinxStream:
             return self._engine.accepts(words, slot)
 
         twin = singular_twin(text.split(), accepts)
-        others = variants(text.split(), accepts)
+        # "the kitchen light strip" heard without "strip" would act on another device: the longer name
+        # is scored too, and asked about when it fits about as well
+        others = variants(text.split(), accepts) + longer_names(
+            text.split(), self._engine.name_pairs, accepts
+        )
         if not others and twin is None:
             return Hypothesis(text, confidence)
         scores = self._score(slot, [text, *others, *([twin] if twin else [])])

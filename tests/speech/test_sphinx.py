@@ -20,7 +20,14 @@ from assistant.speech.level import (
     utterance_mean,
     voiced_frames,
 )
-from assistant.speech.sphinx import SphinxEngine, acoustic_model, prepare_grammar, singular_twin
+from assistant.speech.sphinx import (
+    SphinxEngine,
+    acoustic_model,
+    longer_names,
+    name_pairs,
+    prepare_grammar,
+    singular_twin,
+)
 from intents.model import EntityName
 
 from .conftest import Synth
@@ -104,6 +111,21 @@ def test_the_singular_twin_is_only_a_sentence_of_the_grammar() -> None:
     assert singular_twin(["turn", "on", "the", "kitchen", "lights"], accepts) == "turn on the kitchen light"
     assert singular_twin(["turn", "on", "the", "lights"], accepts) is None  # "turn on the light" is not in it
     assert singular_twin(["turn", "on", "the", "kitchen", "light"], accepts) is None  # singular already
+
+
+def test_a_name_that_starts_a_longer_one_offers_the_longer_one_as_a_runner_up() -> None:
+    pairs = name_pairs(["Kitchen Light", "kitchen light strip", "TV", "kitchen"])
+    assert (("kitchen", "light"), ("kitchen", "light", "strip")) in pairs
+    assert (("kitchen",), ("kitchen", "light")) in pairs
+    grammar = {"turn on the kitchen light", "turn on the kitchen light strip"}
+
+    def accepts(words: Sequence[str]) -> bool:
+        return " ".join(words) in grammar
+
+    said = ["turn", "on", "the", "kitchen", "light"]
+    assert longer_names(said, pairs, accepts) == ["turn on the kitchen light strip"]
+    # the longer name said already is not lengthened again, and sentences the grammar lacks are not offered
+    assert longer_names([*said, "strip"], pairs, accepts) == []
 
 
 def test_more_streams_than_decoders_wait_their_turn(engine: SphinxEngine, synth: Synth) -> None:
