@@ -135,6 +135,11 @@ def _relative_plan(
     switched = tuple(
         s for s in (registry.device(i) for i in targets.ids) if _brighter_is_on(match, s, registry)
     )
+    unlit = match.intent == "brightness_up" and all(registry.state(s.id).get("state") == "OFF" for s in specs)
+    if specs and unlit:
+        # "It's pitch black in the garage": lights that are all off come on as they were last set, not at a
+        # step of 20 % from dark.
+        switched, specs = tuple(s for s in specs if s.supports(Action.TURN_ON)), ()
     if not specs and switched:
         # "It's too dark in the hall" and the hall light only switches: a step brighter from off is on.
         group = "" if _named(match) or len(switched) < 2 else targets.what

@@ -621,3 +621,15 @@ def test_older_and_british_ways_of_asking(
     understander: Understander, text: str, expected: tuple[str, tuple[str, ...]]
 ) -> None:
     assert [(i, n) for i, n, _ in said(understander, text)] == [expected]
+
+
+async def test_a_step_brighter_switches_unlit_lights_on_and_steps_lit_ones(
+    config: HearthConfig, understander: Understander
+) -> None:
+    session = Session(config, understander)
+    _turn, events = await session.say("it's pitch black in the garage")
+    assert actions(events) == [("turn_on", "garage_light")]  # as it was last set, not 20 % from dark
+    _turn, events = await session.say("brighten the garage light")
+    # lit now: a step up from where it is (full, as the simulated light came on)
+    sent = [(e["command"], e["payload"]) for e in events if e["type"] == "action"]
+    assert sent == [("set_brightness", "100")]
