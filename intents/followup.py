@@ -297,9 +297,14 @@ class FollowUps:
         last = next((t for t in reversed(history) if t.commands or t.intent in QUERY_INTENTS), None)
         if last is None:
             return None
-        base = (
-            last.commands[0] if last.commands else {"intent": last.intent, "slots": last.slots, "devices": []}
-        )
+        # A question acts on nothing but was about devices: "is the hall light on?" then "what about the
+        # garage" asks about the garage's light, not everything there.
+        asked: Mapping[str, Any] = {
+            "intent": last.intent,
+            "slots": last.slots,
+            "devices": list(last.device_ids),
+        }
+        base = last.commands[0] if last.commands else asked
         slots = {k: SlotValue(_restore(k, v), "") for k, v in base["slots"].items() if k not in TARGET_SLOTS}
         if match.intent == "followup_name" and "name" in match.slots:
             slots["name"] = match.slots["name"]

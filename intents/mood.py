@@ -155,6 +155,12 @@ CAUSATIVES = frozenset(
 # Words that never open an order: asking who or why, or saying when or on what condition (Hearth cannot
 # schedule, so "when I get home turn the heating on" must not turn it on now).
 NOT_ORDERS = frozenset({"who", "whom", "whose", "why", "when", "whenever", "if", "unless", "until"})
+# "Once I've parked", "after we leave", "before you go to bed": an order for a moment Hearth cannot wait for.
+TIME_CONJUNCTIONS = frozenset({"once", "after", "before"})
+SUBJECTS = frozenset(
+    {"i", "i've", "i'm", "i'll", "we", "we've", "we're", "we'll", "you", "you've", "you're", "he", "she",
+     "they", "they've", "they're", "everyone", "everybody", "somebody", "someone"}
+)  # fmt: skip
 # Verbs after which "if" asks whether rather than sets a condition: "tell me if the door is open".
 ASKING_IF = frozenset({"me", "us", "know", "check", "see", "ask", "out", "wonder"})
 
@@ -368,6 +374,11 @@ def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
     words = strip_trailing_phrases(opening_stripped(tokens))
     if NOT_ORDERS & {w for i, w in enumerate(words) if not _asked_whether(words, i)}:
         return "question"
+    if any(
+        w in TIME_CONJUNCTIONS and words[i + 1 : i + 2] and words[i + 1] in SUBJECTS
+        for i, w in enumerate(words)
+    ):
+        return "question"  # "switch the light off once I've parked": a condition, not an order for now
     advice = {w for i, w in enumerate(words) if not _wished(words, i)} & ADVICE_WORDS
     if advice or any(_contains(words, p) for p in ADVICE_PHRASES):
         return "advice"

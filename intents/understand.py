@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .address import for_assistant
 from .cachefiles import pickled, write_atomic
-from .classify import POLARITY, ClassifierLayer
+from .classify import NUMBER_SLOTS, POLARITY, RELATIVE_TO_SET, ClassifierLayer
 from .context import Turn
 from .document import IntentData
 from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, last_acting, refers
@@ -206,6 +206,11 @@ class Understander:
             # "and also the door of garage open" after "turn on the garage light": the words say another
             # order than the one the follow-up would repeat; doing neither beats doing the wrong one
             return Understanding()
+        resolved = replace(resolved, matches=_value_over_step(resolved.matches))
+        if found.corrected:
+            resolved = replace(
+                resolved, matches=tuple(_name_as_said(m, found.corrected) for m in resolved.matches)
+            )
         # One command: its timer's name may be in any clause ("start a lasagne timer, forty minutes").
         said = tokens if len(resolved.matches) == 1 else None
         resolved = replace(
@@ -855,12 +860,18 @@ def _without_there(tokens: Sequence[str]) -> list[str] | None:
     return list(tokens[:-2]) if len(tokens) > 3 and tokens[-2:] == ["in", "there"] else None
 
 
+# Steps one way or the other, which a value said beside them for the same devices replaces.
+RELATIVE_STEPS = frozenset(
+    {"volume_up", "volume_down", "brightness_up", "brightness_down", "temperature_up", "temperature_down"}
+)
 # Orders that already do what a complaint asks for ("too dark": switching a light on, or brighter).
 SUPPORTED_BY: dict[str, frozenset[str]] = {
     "brightness_up": frozenset({"turn_on", "set_brightness", "brightness_up"}),
     "brightness_down": frozenset({"turn_off", "set_brightness", "brightness_down"}),
     "temperature_up": frozenset({"set_temperature", "temperature_up"}),
     "temperature_down": frozenset({"set_temperature", "temperature_down"}),
+    "volume_up": frozenset({"set_volume", "volume_up"}),  # "too quiet, put it at 60"
+    "volume_down": frozenset({"set_volume", "volume_down", "media_pause"}),
 }
 
 
@@ -885,6 +896,52 @@ def _without_reasons(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
     if not named or not reasons:
         return parts
     return tuple(p for p in parts if p not in reasons)
+
+
+def _value_over_step(matches: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
+    """ "That's too loud, put it at 30": a step and then a value for the same target are one wish, the
+    value, set on the step's target ("it" there is what the step was about)."""
+    if len(matches) < 2:
+        return matches
+    out: list[IntentMatch | None] = list(matches)
+    for i, step in enumerate(matches):
+        setting = RELATIVE_TO_SET.get(step.intent) if step.intent in RELATIVE_STEPS else None
+        later = next((j for j in range(i + 1, len(matches)) if _same_target(step, matches[j])), None)
+        if setting is None or later is None:
+            continue
+        value = matches[later]
+        if value.intent == "followup_value" and "value" in value.slots:
+            slots = {k: v for k, v in step.slots.items() if k in TARGET_WORDS}
+            slots[NUMBER_SLOTS[setting]] = value.slots["value"]
+            out[later] = replace(value, intent=setting, slots=slots)
+        elif value.intent != setting:
+            continue
+        out[i] = None
+    return tuple(m for m in out if m is not None)
+
+
+def _name_as_said(match: IntentMatch, changes: Sequence[tuple[str, str]]) -> IntentMatch:
+    """A timer's name as said: any word names a timer, so "toast" is never the speller's "roast"."""
+    name = match.slots.get("timer_name")
+    said = next((a for a, b in changes if name is not None and b == name.value), None)
+    if said is None or name is None:
+        return match
+    return replace(match, slots={**match.slots, "timer_name": SlotValue(said, said)})
+
+
+def _same_target(a: IntentMatch, b: IntentMatch) -> bool:
+    """Whether two matches name their devices alike: the same devices, or the same words for them."""
+    if _device_ids(a) and _device_ids(a) == _device_ids(b):
+        return True
+    said = ("domain", "area", "plural", "all")
+    return not _device_ids(a) and {k: a.slots[k].value for k in said if k in a.slots} == {
+        k: b.slots[k].value for k in said if k in b.slots
+    }
+
+
+def _device_ids(match: IntentMatch) -> frozenset[str]:
+    said = match.slots.get("devices") or match.slots.get("name")
+    return frozenset(said.value) if said is not None and isinstance(said.value, tuple) else frozenset()
 
 
 def _kind(match: IntentMatch) -> str:

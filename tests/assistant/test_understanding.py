@@ -633,3 +633,41 @@ async def test_a_step_brighter_switches_unlit_lights_on_and_steps_lit_ones(
     # lit now: a step up from where it is (full, as the simulated light came on)
     sent = [(e["command"], e["payload"]) for e in events if e["type"] == "action"]
     assert sent == [("set_brightness", "100")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "switch the garage light off once I've parked",  # a moment Hearth cannot wait for
+        "turn off the lights before I go to bed",
+    ],
+)
+async def test_orders_for_a_later_moment_do_nothing_now(
+    config: HearthConfig, understander: Understander, text: str
+) -> None:
+    assert await heard(config, understander, text, "living_room") == []
+
+
+async def test_a_value_beside_a_complaint_is_the_one_setting_made(
+    config: HearthConfig, understander: Understander
+) -> None:
+    _turn, events = await Session(config, understander, "office").say("ok that's too loud, put it at 30")
+    assert [(e["command"], e["device"]) for e in events if e["type"] == "action"] == [
+        ("set_volume", "office_speaker")
+    ]
+
+
+def test_a_timer_name_is_kept_as_said_not_spell_corrected(understander: Understander) -> None:
+    found = understander.understand(
+        "start a ten minute timer for the eggs and a three minute one for the toast"
+    )
+    assert [m.slots["timer_name"].value for m in found.matches] == ["eggs", "toast"]
+
+
+async def test_what_about_a_room_after_a_question_asks_about_the_same_kind(
+    config: HearthConfig, understander: Understander
+) -> None:
+    session = Session(config, understander)
+    await session.say("is the hall light on")
+    _turn, events = await session.say("what about the garage")
+    assert reply(events) == "No, the garage light is off"
