@@ -408,6 +408,8 @@ async def test_an_order_among_other_words_is_carried_out(
         "don't lock the front door because I am going out",
         "too loud, 20",  # a value beside an order that sets none: which is meant is unclear
         "switch off",  # the verb, not the coffee maker (the only switch)
+        "switch the garage light off once I've parked",  # a moment Hearth cannot wait for
+        "turn off the lights before I go to bed",
     ],
 )
 async def test_words_that_are_no_order_here_do_nothing(
@@ -633,19 +635,6 @@ async def test_a_step_brighter_switches_unlit_lights_on_and_steps_lit_ones(
     # lit now: a step up from where it is (full, as the simulated light came on)
     sent = [(e["command"], e["payload"]) for e in events if e["type"] == "action"]
     assert sent == [("set_brightness", "100")]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "switch the garage light off once I've parked",  # a moment Hearth cannot wait for
-        "turn off the lights before I go to bed",
-    ],
-)
-async def test_orders_for_a_later_moment_do_nothing_now(
-    config: HearthConfig, understander: Understander, text: str
-) -> None:
-    assert await heard(config, understander, text, "living_room") == []
 
 
 async def test_a_value_beside_a_complaint_is_the_one_setting_made(
