@@ -11,7 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -27,11 +27,8 @@ from intents.classifier import default_cache_dir
 from intents.context import ContextWindow
 
 from .automations import AutomationOptions, AutomationService, start_automations
-from .certs import ca_download
 from .config import HearthConfig
 from .events import ContextEvent, Error, Event, RunEnd, StateEvent
-from .llm.client import LlmClient
-from .llm.route import LlmStage
 from .pipeline import (
     Pipeline,
     RunRequest,
@@ -61,9 +58,17 @@ from .tts.engine import build_engine as build_tts_engine
 from .tts.service import AudioFrame, TtsService, unavailable
 from .webpage import SECURITY_HEADERS, home_event, load_static
 
+if TYPE_CHECKING:
+    # Imported when a home configures `llm` (see Hub._llm_stage): the HTTP client is ~4 MB resident.
+    from .llm.client import LlmClient
+    from .llm.route import LlmStage
+
 log = logging.getLogger("hearth.hub")
 
 OUTBOX_LIMIT = 1024  # events queued for one client before it counts as too slow and is dropped
+# Where `hearth certs` puts the CA certificate (assistant/certs.py: CERTS_DIR / CA_CERT). Named here so
+# that a hub without one never imports the certificate code, and with it the cryptography package (~8 MB).
+CA_FILE = ("certs", "ca.pem")
 
 
 @dataclass(eq=False)
@@ -140,7 +145,10 @@ class Hub:
         self._prewarm: asyncio.Task[None] | None = None
         self._area_ids = frozenset(area.id for area in config.devices.areas)
         self._static = load_static()
-        self._static.update(ca_download(config.directory))  # /ca.pem: the public CA cert, for phones
+        if config.directory.joinpath(*CA_FILE).is_file():
+            from .certs import ca_download
+
+            self._static.update(ca_download(config.directory))  # /ca.pem: the public CA cert, for phones
         self._home = home_event(config.devices)
 
     @property
@@ -164,7 +172,8 @@ class Hub:
         # Loading a model or building a grammar takes a while: keep the loop free meanwhile, and load the
         # classifier and the speech engine side by side.
         (classifier, trained), self.listener = await asyncio.gather(
-            asyncio.to_thread(load_classifier, self.config),
+            # A classifier to train is trained in a child process: training's memory goes when it exits.
+            asyncio.to_thread(load_classifier, self.config, apart=True),
             asyncio.to_thread(build_listener, self.config.asr, home_vocabulary(self.config)),
         )
         if trained:
@@ -226,7 +235,7 @@ class Hub:
         if self.timers is not None:
             await self.timers.stop()
         if self.listener is not None:
-            self.listener.engine.close()
+            self.listener.close()
         for client in (self._simulator, self.devices):
             if client is not None:
                 await client.stop()
@@ -272,6 +281,9 @@ class Hub:
         settings = self.config.llm
         if settings is None or self.devices is None:
             return None
+        from .llm.client import LlmClient
+        from .llm.route import LlmStage
+
         self.llm = LlmClient(settings)
         return LlmStage(settings, self.llm, self.registry, self.config.intents, self.devices)
 

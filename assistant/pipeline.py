@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+import intents
 from devices.automations.model import SentenceTrigger
 from devices.model import Command
 from devices.registry import Registry
 from devices.service import ActionResult
-from intents.classifier import Progress, default_cache_dir, load_or_train
+from intents.cachefiles import pickled
+from intents.classifier import Progress, cached, default_cache_dir, load_or_train
 from intents.classify import ClassifierLayer
 from intents.context import ContextWindow, Turn
+from intents.document import IntentData
 from intents.followup import TARGET_SLOTS
 from intents.linker import EntityLinker
 from intents.model import AreaName, EntityName, IntentMatch
@@ -40,7 +47,6 @@ from .events import (
     Stage,
 )
 from .llm.permissions import client_areas, restrict
-from .llm.route import LlmStage, LlmTurn, route_reason
 from .speech.asr import HomeVocabulary, Hypothesis, hypothesis_without_wake_words, without_wake_words
 from .speech.audio import parse_audio_format
 from .speech.doubt import rival_reading
@@ -48,6 +54,13 @@ from .speech.inbox import AudioInbox
 from .speech.listen import Listener
 from .timers import TIMER_INTENTS, TimerService
 from .understanding import Plan, plan_commands, query_reply, target_types
+
+if TYPE_CHECKING:
+    # The language-model stage pulls in an HTTP client (httpx, ~4 MB resident): imported when a home
+    # configures `llm` (see Pipeline._llm_run), not by every hub.
+    from .llm.route import LlmStage
+
+log = logging.getLogger("hearth.pipeline")
 
 Emit = Callable[[Event], None]
 # Speaks a run's reply: (run id, reply text, whether it confirms devices acting: the replies to pre-warm).
@@ -189,19 +202,65 @@ def home_vocabulary(config: HearthConfig) -> HomeVocabulary:
     )
 
 
+# Run by `python -c` in a child process: trains the classifier of the pickled intent data into the cache.
+_TRAIN_CHILD = """
+import pickle, sys
+from pathlib import Path
+from intents.classifier import load_or_train
+load_or_train(pickle.loads(sys.stdin.buffer.read()), Path(sys.argv[1]))
+"""
+
+
+def train_apart(data: IntentData, directory: Path) -> bool:
+    """Train the classifier of `data` into the cache in `directory` in a child process; False on failure.
+
+    Training allocates many times what the trained model keeps (examples, n-gram features, the onnx
+    package), and a long-running process keeps much of that memory after the training is over: the
+    sample home's hub was ~35 MB larger after `hearth bench --only audio` when it had trained its model
+    itself. A child process gives all of it back when it exits.
+    """
+    # The child imports `intents` from where this process did, installed or not.
+    root = str(Path(intents.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    command = [sys.executable, "-c", _TRAIN_CHILD, str(directory)]
+    try:
+        done = subprocess.run(command, input=pickled(data), capture_output=True, env=env, check=False)
+    except OSError as err:
+        log.warning("cannot train the intent classifier in a child process (%s): training in the hub", err)
+        return False
+    if done.returncode != 0:
+        error = done.stderr.decode(errors="replace").strip()[-2000:]
+        log.warning("training the intent classifier in a child process failed: %s", error)
+        return False
+    return True
+
+
 def load_classifier(
     config: HearthConfig,
     cache_dir: Path | None = None,
     *,
     progress: Progress | None = None,
     force: bool = False,
+    apart: bool = False,
 ) -> tuple[ClassifierLayer, bool]:
-    """The classifier layer for a config: the cached model when the templates are unchanged, else trained."""
+    """The classifier layer for a config: the cached model when the templates are unchanged, else trained.
+
+    `apart`: a model that has to be trained is trained in a child process (see `train_apart`), as a
+    long-running hub does; without it, or when the child fails, in this one (with `progress`).
+    """
     directory = cache_dir or default_cache_dir()
     if force:
         for old in directory.glob("intent-classifier-*.onnx"):
             old.unlink(missing_ok=True)
-    classifier, trained = load_or_train(config.intents, directory, progress=progress)
+    data = config.intents
+    ready = cached(data, directory) if apart else None
+    if ready is not None:
+        classifier, trained = ready, False
+    else:
+        # Trained apart, load_or_train finds the model in the cache; it trains here when that failed.
+        trained_apart = apart and train_apart(data, directory)
+        classifier, trained = load_or_train(data, directory, progress=progress)
+        trained = trained or trained_apart
     entities, areas = entity_names(config)
     linker = EntityLinker(entities, areas, vocabulary=template_words(config.intents))
     layer = ClassifierLayer(
@@ -446,6 +505,8 @@ class Pipeline:
         emit: Emit,
     ) -> None:
         """Not understood locally: the model answers, calling the home's tools (see assistant/llm)."""
+        from .llm.route import LlmTurn, route_reason
+
         assert self.llm is not None
         state.route, state.reason = "llm", route_reason(text, request.image)
         allowed = client_areas(self.config.hub.clients, speaker.client)

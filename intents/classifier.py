@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import onnx
 import onnxruntime as ort  # type: ignore[import-untyped]  # ships no type information
-from onnx import TensorProto, helper, numpy_helper
 
 from .cachefiles import default_cache_dir as default_cache_dir
 from .cachefiles import write_atomic as write_atomic
@@ -49,6 +48,11 @@ _OPSET = 17
 _IR_VERSION = 8  # what onnxruntime >= 1.17 (the oldest we support) reads
 _EPSILON = 1e-9
 _FLOAT16_MAX = 65504.0
+
+if TYPE_CHECKING:
+    # Only training builds models: the `onnx` package (with protobuf, ~7 MB resident) is imported when a
+    # model is trained, never by a hub that loads its cached model into onnxruntime.
+    import onnx
 
 FloatArray = npt.NDArray[np.float32]
 Tokens = tuple[str, ...]
@@ -263,6 +267,8 @@ def _vocabulary(sequences: Iterable[Sequence[str]], low: int, high: int, cap: in
 
 def _tfidf(name: str, source: str, vocabulary: Sequence[Tokens], low: int, high: int) -> onnx.NodeProto:
     """A TfIdfVectorizer counting the given n-grams (grouped by length, as the operator requires)."""
+    from onnx import helper
+
     counts, pool, start = [], [], 0
     for n in range(1, high + 1):
         counts.append(start)
@@ -296,6 +302,8 @@ class _Vocabularies:
 
 def _featurizer_nodes(vocab: _Vocabularies) -> tuple[list[onnx.NodeProto], list[onnx.TensorProto]]:
     """Nodes from the inputs `words` and `chars` to `features`: [1, F] n-gram counts, L2-normalised."""
+    from onnx import helper, numpy_helper
+
     nodes = [
         _tfidf("word_counts", "words", vocab.words, *WORD_NGRAMS),
         _tfidf("char_counts", "chars", vocab.chars, *CHAR_NGRAMS),
@@ -318,6 +326,9 @@ def _model(
     output: onnx.ValueInfoProto,
     metadata: Mapping[str, str],
 ) -> onnx.ModelProto:
+    import onnx
+    from onnx import TensorProto, helper
+
     inputs = [
         helper.make_tensor_value_info("words", TensorProto.STRING, ["N"]),
         helper.make_tensor_value_info("chars", TensorProto.STRING, ["M"]),
@@ -335,6 +346,8 @@ def _model(
 
 
 def _featurizer(vocab: _Vocabularies) -> ort.InferenceSession:
+    from onnx import TensorProto, helper
+
     nodes, initializers = _featurizer_nodes(vocab)
     output = helper.make_tensor_value_info("features", TensorProto.FLOAT, [1, vocab.size])
     return _session(_model(nodes, initializers, output, {}).SerializeToString())
@@ -489,6 +502,8 @@ def _classifier_model(
     vocab: _Vocabularies, weights: FloatArray, bias: FloatArray, metadata: Mapping[str, str]
 ) -> onnx.ModelProto:
     """The featurizer followed by the linear layer and softmax: `probabilities` [1, C]."""
+    from onnx import TensorProto, helper, numpy_helper
+
     nodes, initializers = _featurizer_nodes(vocab)
     nodes += [
         # Weights are stored as float16 to halve the file; onnxruntime folds the Cast at load time.
@@ -565,6 +580,11 @@ def _load_cached(path: Path, data: IntentData) -> IntentClassifier | None:
         log.info("retraining the intent classifier: %s is stale", path)
         return None
     return classifier
+
+
+def cached(data: IntentData, cache_dir: Path) -> IntentClassifier | None:
+    """The model cached for `data` in `cache_dir`, or None when there is none to load (nothing trained)."""
+    return _load_cached(_cache_path(data, cache_dir), data)
 
 
 def load_or_train(

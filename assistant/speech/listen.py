@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..events import Event, Transcript, VadEnd, VadStart
@@ -20,6 +21,12 @@ Complete = Callable[[str], bool]
 
 STALL_SECONDS = 3.0  # a client that sends nothing for this long mid-utterance has stopped: use what we have
 DECODER_POLL_SECONDS = 0.01  # how often an utterance waiting for a free decoder looks again
+# Worker threads that decode the utterances of all runs. pocketsphinx holds the GIL while it decodes (two
+# decoders in two threads take as long as one after the other) and faster-whisper runs each decode on
+# several cores of its own, so more threads only add memory: each thread that allocates gets a glibc
+# malloc arena of its own, which keeps what it freed. The 6 threads of asyncio's default pool on 2 cores
+# left the hub ~10 MB larger after 10 sessions at once, with the same latency (`hearth bench --only audio`).
+SPEECH_THREADS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +70,21 @@ class Listener:
         *,
         stall_seconds: float = STALL_SECONDS,
         min_confidence: float = 0.0,
+        threads: int = SPEECH_THREADS,
     ) -> None:
         self.engine = engine
         self.vad = vad
         self.settings = settings
         self.stall_seconds = stall_seconds
         self.min_confidence = min_confidence  # transcripts below it are not acted on
+        # No call in these threads ever waits for another run (see AsrStream.ready), so a small pool
+        # cannot stall: runs queue for a thread as they queue for the cores.
+        self._threads = ThreadPoolExecutor(max(1, threads), thread_name_prefix="hearth-speech")
+
+    def close(self) -> None:
+        """Release the engine and the worker threads (runs still listening fail)."""
+        self._threads.shutdown(wait=False, cancel_futures=True)
+        self.engine.close()
 
     async def listen(
         self,
@@ -80,6 +96,7 @@ class Listener:
         timings: dict[str, float],
     ) -> Heard:
         """Consume the run's audio until an endpoint; emits vad-start, partial transcripts and vad-end."""
+        loop = asyncio.get_running_loop()
         work = _Utterance(PcmConverter(audio_format), Segmenter(self.settings, self.vad.stream().process))
         reason: str | None = None
         step: asyncio.Future[None] | None = None
@@ -90,7 +107,7 @@ class Listener:
                 except TimeoutError:
                     data, reason = None, "timeout"
                 # Shielded: a cancelled run must not close the stream while a worker thread still feeds it.
-                step = asyncio.ensure_future(asyncio.to_thread(self._step, work, data))
+                step = asyncio.ensure_future(loop.run_in_executor(self._threads, self._step, work, data))
                 await asyncio.shield(step)
                 self._report(run_id, work, emit, complete)
             inbox.close()
@@ -103,7 +120,7 @@ class Listener:
             # given back in worker threads, so a short poll is simpler than an event across threads.
             while not work.stream.ready():  # noqa: ASYNC110
                 await asyncio.sleep(DECODER_POLL_SECONDS)
-            hypothesis = await asyncio.to_thread(work.stream.finish)
+            hypothesis = await loop.run_in_executor(self._threads, work.stream.finish)
             work.asr_ms += (time.perf_counter() - started) * 1000
             emit(Transcript(id=run_id, text=hypothesis.text, partial=False, confidence=hypothesis.confidence))
             if not hypothesis.text.strip():
