@@ -536,5 +536,7 @@ def _copula_suffix(word: str) -> bool:
 
 
 def _contains(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    if phrase[0] not in words:
+        return False  # the common case, decided in one scan: every utterance is checked for each phrase
     n = len(phrase)
     return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))

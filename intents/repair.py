@@ -28,6 +28,7 @@ MARKERS: tuple[tuple[str, ...], ...] = tuple(
 )  # fmt: skip
 # Markers that take something back even with no comma before them, as speech recognisers write it.
 UNPUNCTUATED = (("i", "mean"), ("i", "meant"), ("or", "rather"))
+UNPUNCTUATED_WORDS = frozenset({"mean", "meant", "rather", "no"})
 # Said after the correction, they only confirm it: "the ceiling light I mean".
 CLOSERS = (("i", "mean"), ("i", "meant"), ("instead",), ("please",))
 ONE_WORDS = ("one", "ones")
@@ -70,6 +71,8 @@ def find_repair(tokens: Sequence[str], boundaries: Sequence[int], text: str = ""
                 return Repair(tuple(tokens[:cut]), _closed(rest))
         if hesitated and list(boundaries).count(cut) > 1:
             return Repair(tuple(tokens[:cut]), _closed(tokens[cut:]), hesitation=True)
+    if not UNPUNCTUATED_WORDS & set(tokens):
+        return None  # the common case, decided in one pass
     for i in range(1, len(tokens)):
         # Speech-recogniser text has no commas: only unmistakable markers, and "no" between two numbers
         # ("ten no twelve minutes") or before a device said anew ("the kitchen no the hall light").
