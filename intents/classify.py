@@ -715,6 +715,7 @@ def _polarity_agrees(intent: str, tokens: Sequence[str]) -> bool:
 
 
 FRACTION_OF_ONE = {"half": 0.5, "quarter": 0.25, "quarters": 0.75}
+UNIT_SECONDS = {"hours": 3600, "minutes": 60, "seconds": 1}
 
 
 def _duration(abstract: list[str], numbers: list[Any], slots: dict[str, SlotValue]) -> bool:
@@ -728,13 +729,13 @@ def _duration(abstract: list[str], numbers: list[Any], slots: dict[str, SlotValu
                 abstract[i - 3] if i > 2 and abstract[i - 2] == "of" else abstract[i - 2] if i > 1 else ""
             )
             part = FRACTION_OF_ONE.get(before, 1.0)
-            seconds += part * {"hours": 3600, "minutes": 60, "seconds": 1}[UNITS[token]]
+            seconds += part * UNIT_SECONDS[UNITS[token]]
             continue
         if token != "<num>":
             continue
         unit = UNITS.get(abstract[i + 1]) if i + 1 < len(abstract) else None
         if unit is not None and n < len(numbers):
-            seconds += float(numbers[n]) * {"hours": 3600, "minutes": 60, "seconds": 1}[unit]
+            seconds += float(numbers[n]) * UNIT_SECONDS[unit]
         n += 1
     if seconds <= 0:
         return False

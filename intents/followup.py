@@ -319,7 +319,7 @@ class FollowUps:
             else:
                 # "and the ceiling light" after the living room lamp: of the devices so called, the one in
                 # the room just talked about, as within one utterance (see `_inherit_area`).
-                slots["name"] = self._nearest(match.slots["name"], base.get("devices", ()))
+                slots["name"] = self.nearest(match.slots["name"], base.get("devices", ()))
         elif match.intent == "followup_name":
             # "and the fan": that kind of device where the last ones were.
             slots["domain"] = match.slots["domain"]
@@ -339,7 +339,7 @@ class FollowUps:
                 slots.update(domain=SlotValue(domain, ""), plural=SlotValue(True, ""))
         return [replace(match, intent=str(base["intent"]), slots=slots, source="context")]
 
-    def _nearest(self, name: SlotValue, devices: Sequence[str]) -> SlotValue:
+    def nearest(self, name: SlotValue, devices: Sequence[str]) -> SlotValue:
         """A name shared by several devices, narrowed to the one in the room of `devices` when exactly one
         is there and it is not one of them; the name as said otherwise."""
         area = self._area_of(devices)

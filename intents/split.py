@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Sequence
 
 from .document import IntentData, ValueList
 from .model import IntentMatch
+from .mood import TIME_UNITS
 from .numbers import NUMBER_WORDS, parse_number
 
 Parser = Callable[[Sequence[str]], IntentMatch | None]
@@ -430,7 +431,6 @@ def _number_with_and(tokens: list[str], i: int) -> int:
     return parsed[1]
 
 
-TIME_UNITS = frozenset({"hour", "hours", "minute", "minutes", "second", "seconds"})
 FRACTION_WORDS = frozenset({"half", "quarter"})
 
 

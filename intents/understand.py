@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .address import for_assistant
 from .cachefiles import pickled, write_atomic
-from .classify import NUMBER_SLOTS, POLARITY, RELATIVE_TO_SET, ClassifierLayer
+from .classify import DIRECTED_INTENTS, NUMBER_SLOTS, POLARITY, RELATIVE_TO_SET, UNIT_SECONDS, ClassifierLayer
 from .context import Turn
 from .document import IntentData
 from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, last_acting, refers
@@ -249,25 +249,21 @@ class Understander:
 
     def _near(self, found: Understanding, old: Sequence[IntentMatch]) -> Understanding:
         """ "The reading lamp, oh wait, the ceiling light": a name that fits devices in several rooms means
-        the one in the room of the device taken back."""
+        the one in the room of the device taken back, as a follow-up's "and the ceiling light" does."""
         ids = [i for m in old if "name" in m.slots for i in m.slots["name"].value]
-        areas = {self.index.area_of(i) for i in ids}
-        if len(areas) != 1:
-            return found
-        area = areas.pop()
-        matches = []
-        for match in found.matches:
-            named = match.slots.get("name")
-            here = [i for i in named.value if self.index.area_of(i) == area] if named is not None else []
-            if named is not None and len(named.value) > 1 and len(here) == 1:
-                match = replace(match, slots={**match.slots, "name": SlotValue(tuple(here), named.text)})
-            matches.append(match)
-        return replace(found, matches=tuple(matches))
+        matches = tuple(
+            replace(m, slots={**m.slots, "name": self.followups.nearest(m.slots["name"], ids)})
+            if "name" in m.slots
+            else m
+            for m in found.matches
+        )
+        return replace(found, matches=matches)
 
     def _carries_content(self, words: Sequence[str]) -> bool:
         """Whether the words name a device, a room, a number or an order: what a correction says anew."""
-        verbs = {w for said, _ in POLARITY.values() for w in said}
-        return any(w in self._name_words or w in verbs or w.isdigit() or w in NUMBER_WORDS for w in words)
+        return any(
+            w in self._name_words or w in ORDER_WORDS or w.isdigit() or w in NUMBER_WORDS for w in words
+        )
 
     def _also(self, tokens: Sequence[str], history: Sequence[Turn]) -> IntentMatch | None:
         """ "And the lights too" after "turn off the tv": the last order's verb on the devices said, read
@@ -860,10 +856,8 @@ def _without_there(tokens: Sequence[str]) -> list[str] | None:
     return list(tokens[:-2]) if len(tokens) > 3 and tokens[-2:] == ["in", "there"] else None
 
 
-# Steps one way or the other, which a value said beside them for the same devices replaces.
-RELATIVE_STEPS = frozenset(
-    {"volume_up", "volume_down", "brightness_up", "brightness_down", "temperature_up", "temperature_down"}
-)
+# Every word that says an order ("open", "lock", "pause", …): a correction with one says something anew.
+ORDER_WORDS = frozenset(w for said, _ in POLARITY.values() for w in said)
 # Orders that already do what a complaint asks for ("too dark": switching a light on, or brighter).
 SUPPORTED_BY: dict[str, frozenset[str]] = {
     "brightness_up": frozenset({"turn_on", "set_brightness", "brightness_up"}),
@@ -905,7 +899,7 @@ def _value_over_step(matches: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...
         return matches
     out: list[IntentMatch | None] = list(matches)
     for i, step in enumerate(matches):
-        setting = RELATIVE_TO_SET.get(step.intent) if step.intent in RELATIVE_STEPS else None
+        setting = RELATIVE_TO_SET.get(step.intent) if step.intent in DIRECTED_INTENTS else None
         later = next((j for j in range(i + 1, len(matches)) if _same_target(step, matches[j])), None)
         if setting is None or later is None:
             continue
@@ -1020,9 +1014,6 @@ def _same_command(a: IntentMatch, b: IntentMatch) -> bool:
         (a.slots[k].value if k in a.slots else None) == (b.slots[k].value if k in b.slots else None)
         for k in keys
     )
-
-
-UNIT_SECONDS = {"hours": 3600, "minutes": 60, "seconds": 1}
 
 
 def timer_duration(match: IntentMatch) -> IntentMatch:
