@@ -36,7 +36,7 @@ from .understanding import capable_targets, plan_commands, target_types
 
 VERDICTS = ("exact", "wrong", "declined")
 # The YAML suites under tests/intents, in the order they were written (see the README's accuracy table).
-SUITE_NAMES = ("suite", "holdout", "fresh", *(f"blind{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8)))
+SUITE_NAMES = ("suite", "holdout", "fresh", *(f"blind{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9)))
 VALUE_SLOTS = (
     "brightness",
     "position",
@@ -162,7 +162,11 @@ async def evaluate(config: HearthConfig, pipeline: Pipeline, cases: Iterable[Cas
     """Run every case, a fresh session per single test and one per conversation."""
     report = Report()
     windows: dict[int, ContextWindow] = {}
+    # A suite may name the speaker's room as people do ("living room"); the hub knows rooms by id.
+    area_ids = {name.lower(): a.id for a in config.devices.areas for name in (a.id, a.name, *a.aliases)}
     for number, case in enumerate(cases):
+        if case.area is not None:
+            case = replace(case, area=area_ids.get(case.area.lower(), case.area))
         window = ContextWindow(config.context.turns, config.context.max_age)
         if case.conversation is not None:
             window = windows.setdefault(case.conversation, window)

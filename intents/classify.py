@@ -66,7 +66,7 @@ POLARITY: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     "media_pause": (frozenset({"pause", "stop"}), frozenset({"play", "resume", "unpause"})),
     # "Off" is never a step up: "turn off the lights in here" is no "brighter".
     "brightness_up": (_UP, _DOWN | _OFF),
-    "brightness_down": (_DOWN, _UP),
+    "brightness_down": (_DOWN, _UP | {"bright"}),  # "make it bright her": a misheard "brighter"
     "temperature_up": (_UP | {"cold", "chilly", "freezing"}, _DOWN | _OFF | {"hot"}),
     "temperature_down": (_DOWN | {"hot"}, _UP | {"cold", "chilly", "freezing"}),
     "volume_up": (_UP, _DOWN | _OFF),
@@ -116,6 +116,19 @@ POLARITY: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset(),
     ),
 }
+# Questions the classifier may only guess when one of their own words was said (no order words: these are
+# not kept in POLARITY, whose words say orders). "bedtime" alone asks no time; "can you fix that" asks for
+# something done, not what Hearth can do.
+ASKED_WITH: Mapping[str, frozenset[str]] = {
+    "get_time": frozenset({"time", "time's", "clock", "late", "hour", "o'clock"}),
+    # "change the tv to channel 5" is no volume: a setting the classifier guesses names what it sets
+    "set_volume": frozenset({"volume", "sound", "loud", "loudness", "level", "percent", "audio"}),
+    # what Hearth can do, asked by name ("help", "your skills"); see also ABLE_VERBS
+    "capabilities": frozenset({"help", "say", "ask", "commands", "skills", "abilities", "features"}),
+}
+# …or asked of "you" with a verb of ability: "what can you do", not "what should I do tonight" (the
+# person's evening) nor "can you fix that" (something to be done).
+ABLE_VERBS = frozenset({"do", "control", "handle", "know", "understand", "able", "capable", "run", "manage"})
 # Two-word verbs that say on or off without the word itself.
 PHRASAL: Mapping[tuple[str, str], str] = {
     ("power", "down"): "off",
@@ -704,6 +717,10 @@ def _causative_have(tokens: Sequence[str]) -> bool:
 
 
 def _polarity_agrees(intent: str, tokens: Sequence[str]) -> bool:
+    if intent == "capabilities" and "you" in tokens and not ABLE_VERBS.isdisjoint(tokens):
+        return True
+    if intent in ASKED_WITH:
+        return not ASKED_WITH[intent].isdisjoint(tokens)
     rule = POLARITY.get(intent)
     if rule is None:
         return True

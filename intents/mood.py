@@ -250,7 +250,6 @@ WHEN_WORDS = frozenset(
         "sunset",
         "dawn",
         "dusk",
-        "bedtime",
         "mondays",
         "tuesdays",
         "wednesdays",
@@ -273,6 +272,10 @@ DAY_PARTS = frozenset(
     {"morning", "mornings", "afternoon", "afternoons", "evening", "evenings", "night", "nights"}
 )
 DAY_PART_PLACERS = frozenset({"this", "every", "tomorrow", "at", "each", "in", "by"})
+# Times of a household's day: a time only after a word that places them ("at bedtime", "until dinnertime");
+# "it's bedtime, switch the telly off" gives the reason for doing it now.
+HOUSEHOLD_TIMES = frozenset({"bedtime", "lunchtime", "dinnertime", "teatime", "suppertime"})
+HOUSEHOLD_TIME_PLACERS = DAY_PART_PLACERS | {"before", "after", "until", "till", "til", "around", "from"}
 # Spans of time: "in ten minutes", "for an hour", "every five minutes".
 TIME_UNITS = frozenset(
     {"second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs"}
@@ -298,6 +301,8 @@ def says_when(words: Sequence[str]) -> bool:
         if word in DAY_PARTS and (
             before in DAY_PART_PLACERS or (before == "the" and words[i - 2 : i - 1] == ["in"])
         ):
+            return True
+        if word in HOUSEHOLD_TIMES and before in HOUSEHOLD_TIME_PLACERS:
             return True
         if word == "every" and (after in REPEAT_UNITS or after.isdigit() or after in NUMBER_WORDS):
             return True
@@ -365,6 +370,17 @@ def called_off(words: Sequence[str]) -> bool:
     )
 
 
+# What Hearth cannot change, though a number or a step beside it reads like a setting it can: "change the
+# tv to channel 5" is no volume of 5, "turn up the AC" no warmer (air conditioning cools).
+CANNOT_SET = frozenset(
+    {"station", "stations", "subtitles", "captions", "input", "source", "ac", "aircon", "conditioning",
+     "conditioner"}
+)  # fmt: skip
+
+
+EXCEPTIONS = (("apart", "from"), ("other", "than"), ("but", "not"), ("except", "for"))
+
+
 def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
     """Why the words, wherever said in the utterance, cannot be an order; None when they may be one.
 
@@ -386,6 +402,17 @@ def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
         return "narration"
     if called_off(words):
         return "called off"
+    if not CANNOT_SET.isdisjoint(words) or (
+        # a channel by number; "the next channel" is the media's next
+        ("channel" in words or "channels" in words) and any(w.isdigit() or w in NUMBER_WORDS for w in words)
+    ):
+        return "cannot"
+    if "except" in words or "excluding" in words or any(_contains(words, p) for p in EXCEPTIONS):
+        # "all the lights except the bedroom light": read without its exception it would act on the one
+        # device the words keep out; Hearth does not yet subtract one reading from another
+        return "exception"
+    if words[:1] and words[0] == "leave":
+        return "kept as it is"
     if timed and says_when(words):
         return "schedule"
     return None

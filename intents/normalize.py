@@ -7,7 +7,7 @@ import unicodedata
 
 # Words that never carry meaning in a command; dropped everywhere (templates and names too, so a name
 # containing one still matches what the user says).
-FILLERS = frozenset({"please", "uh", "uhh", "um", "umm", "uhm", "er", "erm", "hmm"})
+FILLERS = frozenset({"please", "pls", "plz", "uh", "uhh", "um", "umm", "uhm", "er", "erm", "hmm"})
 
 # Phrases dropped only at the very start of an utterance: wake words and courtesy openers.
 LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
@@ -23,6 +23,10 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("would", "it", "be", "possible", "to"),
     ("is", "there", "any", "way", "to"),
     ("is", "there", "a", "way", "to"),
+    ("do", "you", "think", "you", "could"),
+    ("do", "you", "think", "you", "can"),
+    ("do", "you", "reckon", "you", "could"),
+    ("do", "you", "reckon", "you", "can"),
     ("any", "chance", "you", "could"),
     ("any", "chance", "you", "can"),
     ("can", "you"),
@@ -130,6 +134,21 @@ GERUND_BASES = {
 TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("thank", "you"),
     ("thanks",),
+    # haste: the order is the same, and every order is carried out at once
+    ("real", "quick"),
+    ("quick",),
+    ("quickly",),
+    ("right", "away"),
+    ("straight", "away"),
+    ("asap",),
+    ("already",),  # "turn it off already"
+    # "pause the tv for a sec": a moment said for politeness, not a span Hearth would have to time
+    ("for", "a", "sec"),
+    ("for", "a", "second"),
+    ("for", "a", "moment"),
+    ("for", "a", "mo"),
+    ("behind", "me"),  # "lock the door behind me"
+    ("or", "not"),  # "is the tv on or not"
     ("right", "now"),
     ("now",),  # "is it open now": the present is the only time Hearth answers or acts in
     ("at", "the", "moment"),
@@ -152,6 +171,36 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("when", "you", "get", "a", "chance"),
     ("cheers",),
 )
+
+# Text-message spellings and run-together words, said in full so every later step knows them.
+CHAT_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "u": ("you",),
+    "ur": ("your",),
+    "r": ("are",),
+    "gimme": ("give", "me"),
+    "lemme": ("let", "me"),
+    "wanna": ("want", "to"),
+    "gonna": ("going", "to"),
+    "gotta": ("got", "to"),
+    "thx": ("thanks",),
+    "ty": ("thanks",),
+}
+# A letter typed three or more times ("sooo hot", "offff") is one said with feeling: kept twice, which
+# restores "off" and "too"; the few words that then still carry a double are mapped back.
+_ELONGATED = re.compile(r"([a-z])\1{2,}")
+_DOUBLED_BACK = {"soo": "so", "noo": "no", "yess": "yes", "hii": "hi", "heyy": "hey", "ohh": "oh"}
+
+# "the fan's off": after a noun, "'s" before a state is "is" (the pronouns' own forms, "it's", stay
+# whole: the tests of mood and answers read them as they are).
+_STATE_AFTER_IS = frozenset(
+    {"on", "off", "open", "closed", "shut", "locked", "unlocked", "playing", "paused", "still", "currently"}
+)
+_OWN_CONTRACTIONS = frozenset(
+    {"it's", "that's", "what's", "there's", "here's", "he's", "she's", "who's", "where's", "how's", "let's",
+     "one's", "everything's", "something's", "nothing's"}
+)  # fmt: skip
+
+_TOO_INTENSIFIERS = frozenset({"way", "waay", "far", "much"})
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -205,9 +254,13 @@ _REPEAT_OPENERS = frozenset({"do", "say", "repeat", "same", "one", "start", "pla
 def strip_trailing_phrases(tokens: list[str]) -> list[str]:
     """Drop courtesy phrases at the end ("..., would you", "... if you can", "thanks"), and the "again"
     of "open it again" (the order is the same with or without it)."""
-    for phrase in TRAILING_PHRASES:
-        if len(tokens) > len(phrase) and tuple(tokens[-len(phrase) :]) == phrase:
-            tokens = tokens[: -len(phrase)]
+    changed = True
+    while changed:  # "unlock it for me real quick": each phrase may end the words once another is gone
+        changed = False
+        for phrase in TRAILING_PHRASES:
+            if len(tokens) > len(phrase) and tuple(tokens[-len(phrase) :]) == phrase:
+                tokens = tokens[: -len(phrase)]
+                changed = True
     if len(tokens) > 2 and tokens[-1] == "again" and tokens[0] not in _REPEAT_OPENERS:
         tokens = tokens[:-1]
     return tokens
@@ -273,8 +326,33 @@ def strip_edge_phrases(tokens: list[str]) -> list[str]:
 
 def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:
     """Split text into normalised tokens; `strip_phrases=False` keeps edge phrases (for templates, names)."""
-    tokens = [t for t in _TOKEN.findall(_symbols(_fold(text))) if t not in FILLERS]
+    folded = _fold(text)
+    if _ELONGATED.search(folded):
+        folded = _ELONGATED.sub(r"\1\1", folded)
+    tokens = [t for t in _TOKEN.findall(_symbols(folded)) if t not in FILLERS]
+    if not CHAT_SPELLINGS.keys().isdisjoint(tokens) or not _DOUBLED_BACK.keys().isdisjoint(tokens):
+        tokens = [full for t in tokens for full in CHAT_SPELLINGS.get(t, (_DOUBLED_BACK.get(t, t),))]
+    if any(t.endswith("'s") for t in tokens):
+        tokens = _noun_is(tokens)
+    if "too" in tokens:  # "way too hot", "far too loud": as much as "too hot"
+        tokens = [
+            t
+            for i, t in enumerate(tokens)
+            if not (t in _TOO_INTENSIFIERS and tokens[i + 1 : i + 2] == ["too"])
+        ]
     return strip_edge_phrases(tokens) if strip_phrases else tokens
+
+
+def _noun_is(tokens: list[str]) -> list[str]:
+    """ "the bathroom fan's off" said as "the bathroom fan is off" (see `_STATE_AFTER_IS`)."""
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token.endswith("'s") and following in _STATE_AFTER_IS and token not in _OWN_CONTRACTIONS:
+            out += [token[:-2], "is"]
+        else:
+            out.append(token)
+    return out
 
 
 def normalize(text: str) -> str:

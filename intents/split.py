@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Collection, Sequence
 
+from .classify import DIRECTED_INTENTS, RELATIVE_TO_SET
 from .document import IntentData, ValueList
 from .model import IntentMatch
 from .mood import TIME_UNITS
@@ -84,6 +85,10 @@ class CommandSplitter:
         may hold two segments together, or a loose one would swallow a second command.
         """
         tokens = self._share_type_word(list(tokens))
+        if tokens[:1] in (["is"], ["are"]):
+            asked = _share_question(tokens, parse)
+            if asked is not None:
+                return asked
         segments = _segments(tokens, boundaries)
         if not 2 <= len(segments) <= MAX_SEGMENTS:
             return None
@@ -247,6 +252,10 @@ def _share_value(segments: list[list[str]], parse: Parser) -> tuple[IntentMatch,
         tail = _after_target([*verb, *last], ending)
         if ending is None or tail is None:
             continue
+        alone = parse(first)
+        own_way = alone is not None and alone.intent in DIRECTED_INTENTS
+        if own_way and alone is not None and RELATIVE_TO_SET[alone.intent] != ending.intent:
+            return None  # "the heating down and the fan to medium": the first part has its own way to go
         value = {k: ending.slots[k].value for k in VALUE_SLOTS if k in ending.slots}
         parts = [
             parse([*(segment if i == 0 else [*verb, *segment]), *tail])
@@ -288,6 +297,49 @@ def _share_tail(segments: list[list[str]], parse: Parser) -> tuple[IntentMatch, 
 
 
 ARTICLES = frozenset({"the", "my", "our"})
+# Words that gather the devices of a question before its state: "are the tv and the speaker both off".
+GATHERING = frozenset({"both", "all", "either"})
+
+
+def _share_question(tokens: list[str], parse: Parser) -> tuple[IntentMatch, ...] | None:
+    """ "Are the bedroom blinds and the garage door both shut?", "is the garage door open or the front door
+    unlocked": one question about each device, each with the state said after the last device, or its
+    own when it has one. None unless every part reads so as a question about a device's state, with
+    nothing but an article before its device ("… and turn off the hall light" is an order)."""
+    parts: list[list[str]] = [[]]
+    for token in tokens[1:]:
+        if token in ("and", "or"):
+            parts.append([])
+        elif token not in ("both", "either"):  # "all" says which devices ("all the blinds"): kept
+            parts[-1].append(token)
+    parts = [p[1:] if p[:1] in (["is"], ["are"]) else p for p in parts]
+    if len(parts) < 2 or not all(parts) or len(parts) > MAX_SEGMENTS:
+        return None
+    last = _asked_about(parts[-1], parse)
+    if last is None:
+        return None
+    span = _target_span(["is", *parts[-1]], last)
+    if span is None:
+        return None
+    tail = ["is", *parts[-1]][span[1] :]
+    asked: list[IntentMatch] = []
+    for part in parts[:-1]:
+        match = _asked_about(part, parse) or _asked_about([*part, *tail], parse)
+        if match is None:
+            return None
+        asked.append(match)
+    return (*asked, last)
+
+
+def _asked_about(words: list[str], parse: Parser) -> IntentMatch | None:
+    """ "is <words>" as a question about a device's state, its device said first (after an article)."""
+    match = parse(["is", *words])
+    if match is None or match.intent != "get_state" or "state" not in match.slots:
+        return None
+    span = _target_span(["is", *words], match)
+    if span is None or any(w not in ARTICLES and w != "all" for w in words[: span[0] - 1]):
+        return None
+    return match
 
 
 def _values(match: IntentMatch) -> dict[str, object]:

@@ -39,7 +39,7 @@ from .partial import partial_names
 from .recognizer import TemplateRecognizer
 from .repair import Repair, find_repair, readings
 from .speller import SpellCorrector
-from .split import CARRIERS, CommandSplitter
+from .split import CARRIERS, GATHERING, CommandSplitter
 from .targets import EntityIndex, resolve_targets
 from .vocabulary import sentence_words, template_words
 
@@ -141,6 +141,7 @@ class Understander:
     ) -> None:
         self.data = data
         self._entities, self._areas = tuple(entities), tuple(areas)
+        self._types = {e.id: e.type for e in self._entities}
         # `cache_dir` keeps the compiled templates on disk, for a fast restart with unchanged templates.
         self.recognizer = TemplateRecognizer(data, entities, areas, cache_dir=cache_dir)
         self.index = EntityIndex(entities)
@@ -156,7 +157,9 @@ class Understander:
         # A name word said in two ("bath room") is that name word, even when both halves are words too.
         compounds = {w for w in names - words if w.isalpha() and len(w) > 5}
         self.speller = SpellCorrector(
-            words, keep=names | NUMBER_WORDS | DENOMINATORS.keys() | NEGATIONS, compounds=compounds
+            words,
+            keep=names | NUMBER_WORDS | DENOMINATORS.keys() | NEGATIONS | GATHERING,
+            compounds=compounds,
         )
         self._name_words = frozenset(names)
         # Words never taken for the name of a person spoken to ("Kitchen, lights on" is for the assistant).
@@ -206,7 +209,9 @@ class Understander:
             # "and also the door of garage open" after "turn on the garage light": the words say another
             # order than the one the follow-up would repeat; doing neither beats doing the wrong one
             return Understanding()
-        resolved = replace(resolved, matches=_value_over_step(resolved.matches))
+        resolved = replace(
+            resolved, matches=tuple(self._switched(m) for m in _value_over_step(resolved.matches))
+        )
         if found.corrected:
             resolved = replace(
                 resolved, matches=tuple(_name_as_said(m, found.corrected) for m in resolved.matches)
@@ -258,6 +263,20 @@ class Understander:
             for m in found.matches
         )
         return replace(found, matches=matches)
+
+    def _switched(self, match: IntentMatch) -> IntentMatch:
+        """ "Open the light", "close the tv": in many languages a switch is opened and closed; on devices
+        that only switch, opening is switching on and closing switching off, never a cover's order."""
+        switched = OPENED_AS_SWITCHED.get(match.intent)
+        if switched is None:
+            return match
+        domain = match.slots.get("domain")
+        named = match.slots.get("name")
+        ids = named.value if named is not None and isinstance(named.value, tuple) else ()
+        types = {self._types.get(i) for i in ids} | ({domain.value} if domain is not None else set())
+        if types and types <= SWITCHED_TYPES:
+            return replace(match, intent=switched)
+        return match
 
     def _carries_content(self, words: Sequence[str]) -> bool:
         """Whether the words name a device, a room, a number or an order: what a correction says anew."""
@@ -450,7 +469,8 @@ class Understander:
                 return Understanding((clause,), layer="split", corrected=corrected.changes)
             parts = self._commands_between_remarks(corrected.tokens, boundaries)
             if parts is not None:
-                return Understanding(_without_echoes(parts), layer="split", corrected=corrected.changes)
+                kept = _without_echoes(_without_reasons(parts))
+                return Understanding(kept, layer="split", corrected=corrected.changes)
         amid = self._command_amid_remarks(corrected.tokens)
         if amid is not None:
             return Understanding((amid,), layer="split", corrected=corrected.changes)
@@ -536,6 +556,8 @@ class Understander:
                 return None
             if _bare_value(clause) and not _values(best):
                 return None  # "too loud, 20": a value said beside an order that sets none is no remark
+            if match is None and _opens_an_order(clause):
+                return None  # "…, then set them both to 70 percent": an order not understood is no remark
             for kind, ids, _text in links[i]:
                 if kind == "area" or not set(ids) <= targets:
                     return None
@@ -627,11 +649,12 @@ class Understander:
         return None
 
     def _remark(self, words: list[str]) -> bool:
-        """Whether a clause only remarks on something ("I'm up", "we're back"): no command, no device or
-        room named, no negation."""
+        """Whether a clause only remarks on something ("I'm up", "we're back"): no command (understood or
+        not), no device or room named, no negation."""
         return (
             bool(words)
             and not (NEGATIONS & set(words))
+            and not _opens_an_order(words)
             and self._clause(words) is None
             and not self._linker_mentions(words)
         )
@@ -818,7 +841,10 @@ def _without_echoes(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
 
 
 # How a remark on the weather or the room opens: "it's getting chilly", "it is so stuffy".
-IMPERSONAL = (("it's",), ("its",), ("it", "is"), ("it", "was"), ("it", "gets"), ("it", "got"))
+IMPERSONAL = (
+    ("it's",), ("its",), ("it", "is"), ("it", "was"), ("it", "gets"), ("it", "got"),
+    ("that's",), ("that", "is"),
+)  # fmt: skip
 
 
 def _other_verb_said(intent: str, tokens: Sequence[str]) -> bool:
@@ -829,6 +855,16 @@ def _other_verb_said(intent: str, tokens: Sequence[str]) -> bool:
         words for other, (words, _) in POLARITY.items() if other not in (intent, *TIMER_INTENTS, "nevermind")
     ]
     return any(said & words for words in others)
+
+
+# Verbs that open an order (after a joiner): a clause that starts with one is no remark.
+ORDER_OPENERS = frozenset({"set", "make", "put", "turn", "switch", "dim", "change", "lock", "unlock", "open"})
+
+
+def _opens_an_order(words: Sequence[str]) -> bool:
+    """Whether the clause starts, after "and"/"then"/"also", with a verb that gives an order."""
+    rest = list(itertools.dropwhile(lambda w: w in ("and", "then", "also", "so", "now"), words))
+    return bool(rest) and rest[0] in ORDER_OPENERS
 
 
 def _bare_value(words: Sequence[str]) -> bool:
@@ -856,6 +892,8 @@ def _without_there(tokens: Sequence[str]) -> list[str] | None:
     return list(tokens[:-2]) if len(tokens) > 3 and tokens[-2:] == ["in", "there"] else None
 
 
+OPENED_AS_SWITCHED = {"open_cover": "turn_on", "close_cover": "turn_off"}
+SWITCHED_TYPES = frozenset({"light", "switch", "fan", "media_player"})
 # Every word that says an order ("open", "lock", "pause", …): a correction with one says something anew.
 ORDER_WORDS = frozenset(w for said, _ in POLARITY.values() for w in said)
 # Orders that already do what a complaint asks for ("too dark": switching a light on, or brighter).
@@ -879,7 +917,8 @@ def _without_reasons(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
         p
         for p in parts
         if _vague(p)
-        and any(tuple(p.text.split()[: len(o)]) == o for o in IMPERSONAL)
+        # opening the part, perhaps after one word of address ("sweetheart, that's far too loud")
+        and any(tuple(p.text.split()[k : k + len(o)]) == o for k in (0, 1) for o in IMPERSONAL)
         and (
             p.source == "classifier"
             # a complaint the templates read as an order of its own ("it's cold in here") is kept, unless

@@ -125,16 +125,27 @@ FLOORS = {
         "safety": 96,
     },
     # Teenagers, people busy cooking, rambling requests, far-field speech, questions about several
-    # devices, follow-ups that change one part. Written after the blind7 round and run once before
-    # anything was changed for it (README); only its wrong answers were worked on since.
+    # devices, follow-ups that change one part. Its misses were worked on by class in the blind9 round.
     "blind8": {
         "template": 98,
-        "typo": 93,
+        "typo": 95,
         "asr_noise": 92,
-        "paraphrase": 79,
-        "multi_command": 72,
-        "followup": 79,
-        "safety": 91,
+        "paraphrase": 86,
+        "multi_command": 85,
+        "followup": 85,
+        "safety": 96,
+    },
+    # Second-language speakers, long-time users of other assistants, guests describing devices, sleepy
+    # one-word requests, reasons given with requests, American idioms. Run once after the blind8 round
+    # (README); only its wrong answers were worked on since.
+    "blind9": {
+        "template": 98,
+        "typo": 97,
+        "asr_noise": 86,
+        "paraphrase": 76,
+        "multi_command": 78,
+        "followup": 84,
+        "safety": 97,
     },
 }
 
