@@ -377,8 +377,8 @@ CANNOT_SET = frozenset(
      "conditioner"}
 )  # fmt: skip
 
-
-EXCEPTIONS = (("apart", "from"), ("other", "than"), ("but", "not"), ("except", "for"))
+# Words that keep devices out of an order ("except" and "excluding" alone, or these pairs).
+EXCEPTIONS = (("apart", "from"), ("other", "than"), ("but", "not"))
 
 
 def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
@@ -411,7 +411,7 @@ def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
         # "all the lights except the bedroom light": read without its exception it would act on the one
         # device the words keep out; Hearth does not yet subtract one reading from another
         return "exception"
-    if words[:1] and words[0] == "leave":
+    if words[:1] == ["leave"]:  # "leave the bedroom light on": a state kept asks nothing done now
         return "kept as it is"
     if timed and says_when(words):
         return "schedule"

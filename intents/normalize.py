@@ -189,6 +189,7 @@ CHAT_SPELLINGS: dict[str, tuple[str, ...]] = {
 # restores "off" and "too"; the few words that then still carry a double are mapped back.
 _ELONGATED = re.compile(r"([a-z])\1{2,}")
 _DOUBLED_BACK = {"soo": "so", "noo": "no", "yess": "yes", "hii": "hi", "heyy": "hey", "ohh": "oh"}
+_IN_FULL = {**CHAT_SPELLINGS, **{short: (word,) for short, word in _DOUBLED_BACK.items()}}
 
 # "the fan's off": after a noun, "'s" before a state is "is" (the pronouns' own forms, "it's", stay
 # whole: the tests of mood and answers read them as they are).
@@ -330,8 +331,8 @@ def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:
     if _ELONGATED.search(folded):
         folded = _ELONGATED.sub(r"\1\1", folded)
     tokens = [t for t in _TOKEN.findall(_symbols(folded)) if t not in FILLERS]
-    if not CHAT_SPELLINGS.keys().isdisjoint(tokens) or not _DOUBLED_BACK.keys().isdisjoint(tokens):
-        tokens = [full for t in tokens for full in CHAT_SPELLINGS.get(t, (_DOUBLED_BACK.get(t, t),))]
+    if not _IN_FULL.keys().isdisjoint(tokens):
+        tokens = [full for t in tokens for full in _IN_FULL.get(t, (t,))]
     if any(t.endswith("'s") for t in tokens):
         tokens = _noun_is(tokens)
     if "too" in tokens:  # "way too hot", "far too loud": as much as "too hot"

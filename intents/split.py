@@ -252,10 +252,14 @@ def _share_value(segments: list[list[str]], parse: Parser) -> tuple[IntentMatch,
         tail = _after_target([*verb, *last], ending)
         if ending is None or tail is None:
             continue
+        # "the heating down and the fan to medium": a first part with its own way to go keeps it
         alone = parse(first)
-        own_way = alone is not None and alone.intent in DIRECTED_INTENTS
-        if own_way and alone is not None and RELATIVE_TO_SET[alone.intent] != ending.intent:
-            return None  # "the heating down and the fan to medium": the first part has its own way to go
+        if (
+            alone is not None
+            and alone.intent in DIRECTED_INTENTS
+            and RELATIVE_TO_SET[alone.intent] != ending.intent
+        ):
+            return None
         value = {k: ending.slots[k].value for k in VALUE_SLOTS if k in ending.slots}
         parts = [
             parse([*(segment if i == 0 else [*verb, *segment]), *tail])
@@ -297,8 +301,9 @@ def _share_tail(segments: list[list[str]], parse: Parser) -> tuple[IntentMatch, 
 
 
 ARTICLES = frozenset({"the", "my", "our"})
-# Words that gather the devices of a question before its state: "are the tv and the speaker both off".
-GATHERING = frozenset({"both", "all", "either"})
+# Words that gather the devices of a question before its state: "are the tv and the speaker both off"
+# ("all" stays: it says which devices, "all the blinds").
+GATHERING = frozenset({"both", "either"})
 
 
 def _share_question(tokens: list[str], parse: Parser) -> tuple[IntentMatch, ...] | None:
@@ -310,7 +315,7 @@ def _share_question(tokens: list[str], parse: Parser) -> tuple[IntentMatch, ...]
     for token in tokens[1:]:
         if token in ("and", "or"):
             parts.append([])
-        elif token not in ("both", "either"):  # "all" says which devices ("all the blinds"): kept
+        elif token not in GATHERING:
             parts[-1].append(token)
     parts = [p[1:] if p[:1] in (["is"], ["are"]) else p for p in parts]
     if len(parts) < 2 or not all(parts) or len(parts) > MAX_SEGMENTS:
@@ -318,28 +323,26 @@ def _share_question(tokens: list[str], parse: Parser) -> tuple[IntentMatch, ...]
     last = _asked_about(parts[-1], parse)
     if last is None:
         return None
-    span = _target_span(["is", *parts[-1]], last)
-    if span is None:
-        return None
-    tail = ["is", *parts[-1]][span[1] :]
     asked: list[IntentMatch] = []
     for part in parts[:-1]:
-        match = _asked_about(part, parse) or _asked_about([*part, *tail], parse)
-        if match is None:
+        found = _asked_about(part, parse) or _asked_about([*part, *last[1]], parse)
+        if found is None:
             return None
-        asked.append(match)
-    return (*asked, last)
+        asked.append(found[0])
+    return (*asked, last[0])
 
 
-def _asked_about(words: list[str], parse: Parser) -> IntentMatch | None:
-    """ "is <words>" as a question about a device's state, its device said first (after an article)."""
-    match = parse(["is", *words])
+def _asked_about(words: list[str], parse: Parser) -> tuple[IntentMatch, list[str]] | None:
+    """ "is <words>" as a question about a device's state, its device said first (after an article); with
+    the words after the device (the state, which earlier devices of the question share)."""
+    said = ["is", *words]
+    match = parse(said)
     if match is None or match.intent != "get_state" or "state" not in match.slots:
         return None
-    span = _target_span(["is", *words], match)
-    if span is None or any(w not in ARTICLES and w != "all" for w in words[: span[0] - 1]):
+    span = _target_span(said, match)
+    if span is None or any(w not in ARTICLES and w != "all" for w in said[1 : span[0]]):
         return None
-    return match
+    return match, said[span[1] :]
 
 
 def _values(match: IntentMatch) -> dict[str, object]:

@@ -141,7 +141,6 @@ class Understander:
     ) -> None:
         self.data = data
         self._entities, self._areas = tuple(entities), tuple(areas)
-        self._types = {e.id: e.type for e in self._entities}
         # `cache_dir` keeps the compiled templates on disk, for a fast restart with unchanged templates.
         self.recognizer = TemplateRecognizer(data, entities, areas, cache_dir=cache_dir)
         self.index = EntityIndex(entities)
@@ -273,7 +272,7 @@ class Understander:
         domain = match.slots.get("domain")
         named = match.slots.get("name")
         ids = named.value if named is not None and isinstance(named.value, tuple) else ()
-        types = {self._types.get(i) for i in ids} | ({domain.value} if domain is not None else set())
+        types = {self.index.type_of(i) for i in ids} | ({domain.value} if domain is not None else set())
         if types and types <= SWITCHED_TYPES:
             return replace(match, intent=switched)
         return match
