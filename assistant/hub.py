@@ -374,7 +374,10 @@ class Hub:
             elif isinstance(decision, CancelRun):
                 task = session.runs.get(decision.id)
                 if task is not None:
-                    task.cancel()
+                    # Not task.cancel() now: a task that has not had its first turn would die before the
+                    # pipeline sends run-start and run-end. The loop runs callbacks in the order they were
+                    # scheduled, so this one comes after the task's first step.
+                    asyncio.get_running_loop().call_soon(task.cancel)
             elif isinstance(decision, ShowContext):
                 turns = [turn.to_dict() for turn in session.context.recent(time.time())]
                 session.send(ContextEvent(turns=turns, id=decision.id))

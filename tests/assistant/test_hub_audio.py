@@ -229,6 +229,27 @@ async def test_without_an_engine_audio_runs_are_refused_clearly(
         assert events[-1]["ok"]
 
 
+async def test_a_run_cancelled_at_once_still_ends(home: RunningHome, recorder: Recorder) -> None:
+    client = await open_client(home.url, KITCHEN_TOKEN)
+    # The cancel arrives with the run, before the hub's task for the run has had a turn on the loop.
+    for n in range(5):
+        await client.send(type="run", id=f"q{n}", audio={"rate": 16000, "width": 2, "channels": 1})
+        await client.send(type="cancel", id=f"q{n}")
+        events = [await client.next_event()]
+        while events[-1]["type"] != "run-end":
+            events.append(await client.next_event())
+        assert [e["type"] for e in events] == ["run-start", "run-end"], events
+        assert events[-1]["code"] == "cancelled" and events[-1]["id"] == f"q{n}"
+    await client.send(type="run", id="t1", text="turn on the kitchen light")
+    await client.send(type="cancel", id="t1")
+    events = [await client.next_event()]
+    while events[-1]["type"] != "run-end":
+        events.append(await client.next_event())
+    # Whether the command was sent before the cancel landed, the run starts and ends once.
+    assert events[0]["type"] == "run-start" and events[-1]["id"] == "t1"
+    assert [e["type"] for e in events].count("run-end") == 1
+
+
 async def test_an_audio_run_can_be_cancelled_mid_utterance(
     home: RunningHome, recorder: Recorder, speech_cache: Path
 ) -> None:
