@@ -36,7 +36,7 @@ from .understanding import capable_targets, plan_commands, target_types
 
 VERDICTS = ("exact", "wrong", "declined")
 # The YAML suites under tests/intents, in the order they were written (see the README's accuracy table).
-SUITE_NAMES = ("suite", "holdout", "fresh", *(f"blind{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9)))
+SUITE_NAMES = ("suite", "holdout", "fresh", *(f"blind{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10)))
 VALUE_SLOTS = (
     "brightness",
     "position",

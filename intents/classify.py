@@ -735,6 +735,11 @@ FRACTION_OF_ONE = {"half": 0.5, "quarter": 0.25, "quarters": 0.75}
 UNIT_SECONDS = {"hours": 3600, "minutes": 60, "seconds": 1}
 
 
+def _and_a_half(abstract: list[str], unit: int) -> float:
+    """0.5 when "and a half" follows the unit at `unit` ("a minute and a half", "two hours and a half")."""
+    return 0.5 if abstract[unit + 1 : unit + 4] == ["and", "a", "half"] else 0.0
+
+
 def _duration(abstract: list[str], numbers: list[Any], slots: dict[str, SlotValue]) -> bool:
     """Timer length from "<num> minutes"-style pairs; False when no unit follows a number."""
     seconds = 0.0
@@ -745,14 +750,14 @@ def _duration(abstract: list[str], numbers: list[Any], slots: dict[str, SlotValu
             before = (
                 abstract[i - 3] if i > 2 and abstract[i - 2] == "of" else abstract[i - 2] if i > 1 else ""
             )
-            part = FRACTION_OF_ONE.get(before, 1.0)
+            part = FRACTION_OF_ONE.get(before, 1.0) + _and_a_half(abstract, i)
             seconds += part * UNIT_SECONDS[UNITS[token]]
             continue
         if token != "<num>":
             continue
         unit = UNITS.get(abstract[i + 1]) if i + 1 < len(abstract) else None
         if unit is not None and n < len(numbers):
-            seconds += float(numbers[n]) * UNIT_SECONDS[unit]
+            seconds += (float(numbers[n]) + _and_a_half(abstract, i + 1)) * UNIT_SECONDS[unit]
         n += 1
     if seconds <= 0:
         return False

@@ -41,6 +41,10 @@ DEFAULT_DOMAIN: Mapping[str, str] = {
 }
 _UP = {"light": "brightness_up", "media_player": "volume_up", "climate": "temperature_up"}
 _DOWN = {"light": "brightness_down", "media_player": "volume_down", "climate": "temperature_down"}
+_OPPOSITE_STEP = {
+    **{up: _DOWN[kind] for kind, up in _UP.items()},
+    **{down: _UP[kind] for kind, down in _DOWN.items()},
+}
 RELATIVE_FAMILIES: Mapping[str, Mapping[str, str]] = {intent: _UP for intent in _UP.values()} | {
     intent: _DOWN for intent in _DOWN.values()
 }
@@ -164,7 +168,7 @@ class FollowUps:
         resolved: list[IntentMatch] = []
         matches = _share_query_area(found.matches)
         for match in matches:
-            recent = [*history, *(_as_turn(m) for m in resolved)]
+            recent = [*history, *(_as_turn(m, self.index.area_of) for m in resolved)]
             match = self._inherit_area(match, resolved)
             shared = self._same_target(match, resolved)
             if "there" in match.slots and "area" in match.slots:
@@ -203,6 +207,8 @@ class FollowUps:
             return None if last is None else [_rebuild(c, match) for c in last.commands]
         if match.intent == "undo":
             last = last_acting(history)
+            if last is not None and "opposite" in match.slots:
+                return self._opposite(last, match)
             return [] if last is None else self._undo(last, match)
         if match.intent in ("followup_area", "followup_name"):
             return self._follow(match, history, client_area)
@@ -334,9 +340,16 @@ class FollowUps:
                 slots["area"] = SlotValue(area, "")
         else:
             slots["area"] = match.slots["area"]
+            said = match.slots.get("domain")
             domain = base["slots"].get("domain") or self._type_of(base.get("devices", ()))
-            if domain is not None and base["intent"] not in ("get_temperature", "get_humidity"):
-                slots.update(domain=SlotValue(domain, ""), plural=SlotValue(True, ""))
+            if said is not None and said.text:
+                # "the lamp in the living room as well": the kind of device said, read as said ("lamp")
+                slots.update({k: v for k, v in match.slots.items() if k in ("domain", "plural")})
+            elif domain is not None and base["intent"] not in ("get_temperature", "get_humidity"):
+                # "The same for the kitchen" after one light: one light there, asked which if several;
+                # after several, all of that kind there.
+                several = len(base.get("devices", ())) > 1 or "plural" in base["slots"]
+                slots.update(domain=SlotValue(domain, ""), plural=SlotValue(several, ""))
         return [replace(match, intent=str(base["intent"]), slots=slots, source="context")]
 
     def nearest(self, name: SlotValue, devices: Sequence[str]) -> SlotValue:
@@ -554,6 +567,18 @@ class FollowUps:
     def _type_of(self, ids: Sequence[str]) -> str | None:
         types = [self.index.type_of(i) for i in ids]
         return types[0] if types and types[0] is not None else None
+
+    def _opposite(self, turn: Turn, match: IntentMatch) -> list[IntentMatch]:
+        """ "The other way": the opposite of each order of the last turn (close for open, cooler for warmer);
+        nothing when one has no opposite ("the other way" after a setting says no value)."""
+        opposite: list[IntentMatch] = []
+        for command in turn.commands:
+            intent = str(command["intent"])
+            other = INVERSE.get(intent) or _OPPOSITE_STEP.get(intent)
+            if other is None:
+                return []
+            opposite.append(_rebuild({**command, "intent": other}, match))
+        return opposite
 
     def _undo(self, turn: Turn, match: IntentMatch) -> list[IntentMatch]:
         undone: list[IntentMatch] = []
@@ -773,13 +798,16 @@ def _implicit(match: IntentMatch) -> bool:
     return not any(match.slots[k].text for k in ("name", "area", "domain", "devices") if k in match.slots)
 
 
-def _as_turn(match: IntentMatch) -> Turn:
+def _as_turn(match: IntentMatch, area_of: Callable[[str], str | None]) -> Turn:
     """An earlier command of the same utterance, seen as context for the later ones."""
     ids = (
         match.slots["devices"].value
         if "devices" in match.slots
         else match.slots.get("name", SlotValue((), "")).value
     )
+    if "area" in match.slots and "devices" not in match.slots:
+        # "the ceiling light in the living room": a name several rooms share, narrowed by the room said
+        ids = tuple(i for i in ids if area_of(i) == match.slots["area"].value) or ids
     command = {"intent": match.intent, "slots": {}, "devices": list(ids)}
     kind = {"domain": match.slots["domain"].value} if "domain" in match.slots else {}
     return Turn(match.text, match.intent, kind, tuple(ids), "", 0.0, True, commands=(command,) if ids else ())

@@ -201,7 +201,28 @@ _OWN_CONTRACTIONS = frozenset(
      "one's", "everything's", "something's", "nothing's"}
 )  # fmt: skip
 
+# A speech recogniser's "-er" heard as the filler "er" ("cancel the time er", "make it bright er"): the
+# word in one, before fillers are dropped.
+_JOINED_ER = {
+    "time": "timer", "dim": "dimmer", "bright": "brighter", "warm": "warmer", "cool": "cooler",
+    "loud": "louder", "low": "lower", "speak": "speaker", "quiet": "quieter", "high": "higher",
+    "cold": "colder", "hot": "hotter",
+}  # fmt: skip
+_SPLIT_ER = re.compile(rf"\b({'|'.join(_JOINED_ER)})\s+er\b")
+
 _TOO_INTENSIFIERS = frozenset({"way", "waay", "far", "much"})
+
+# "more loud", "less bright": the comparative said with "more" or "less" (common in a second language)
+# is the one-word comparative; "less" takes the opposite one ("less warm" is "cooler").
+_COMPARATIVES = {
+    ("more", "loud"): "louder", ("more", "quiet"): "quieter", ("more", "soft"): "softer",
+    ("more", "bright"): "brighter", ("more", "dark"): "darker", ("more", "dim"): "dimmer",
+    ("more", "warm"): "warmer", ("more", "hot"): "hotter", ("more", "cold"): "colder",
+    ("more", "cool"): "cooler",
+    ("less", "loud"): "quieter", ("less", "quiet"): "louder", ("less", "bright"): "dimmer",
+    ("less", "dark"): "brighter", ("less", "warm"): "cooler", ("less", "hot"): "cooler",
+    ("less", "cold"): "warmer", ("less", "cool"): "warmer",
+}  # fmt: skip
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -330,6 +351,8 @@ def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:
     folded = _fold(text)
     if _ELONGATED.search(folded):
         folded = _ELONGATED.sub(r"\1\1", folded)
+    if " er" in folded:
+        folded = _SPLIT_ER.sub(lambda m: _JOINED_ER[m[1]], folded)
     tokens = [t for t in _TOKEN.findall(_symbols(folded)) if t not in FILLERS]
     if not _IN_FULL.keys().isdisjoint(tokens):
         tokens = [full for t in tokens for full in _IN_FULL.get(t, (t,))]
@@ -341,7 +364,21 @@ def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:
             for i, t in enumerate(tokens)
             if not (t in _TOO_INTENSIFIERS and tokens[i + 1 : i + 2] == ["too"])
         ]
+    if "more" in tokens or "less" in tokens:
+        tokens = _comparatives(tokens)
     return strip_edge_phrases(tokens) if strip_phrases else tokens
+
+
+def _comparatives(tokens: list[str]) -> list[str]:
+    """ "make the music more loud" said as "make the music louder" (see `_COMPARATIVES`)."""
+    out: list[str] = []
+    for token in tokens:
+        one_word = _COMPARATIVES.get((out[-1], token)) if out else None
+        if one_word is None:
+            out.append(token)
+        else:
+            out[-1] = one_word
+    return out
 
 
 def _noun_is(tokens: list[str]) -> list[str]:

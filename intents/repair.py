@@ -8,7 +8,7 @@ reading it understands; what was taken back is never acted on.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .numbers import parse_number
@@ -176,3 +176,26 @@ def _last_number(words: Sequence[str]) -> tuple[int, int] | None:
             return start, parsed[1]
         i -= 1
     return None
+
+
+# "No, 20", "nope, the bedroom one", "hmm no, put the tv back on": a correction of the last turn opens with
+# "no" (perhaps after a hesitation), and the order is what follows it.
+_LEADING_NO = re.compile(
+    r"^\s*(?:(?:hmm+|um+|uh+|erm?|oh|ah)\b[\s,.!]*)*(?P<no>(?:(?:no|nope|nah)\b[\s,.!;:-]*)+)(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def after_leading_no(text: str, opens_order: Callable[[str], bool]) -> str:
+    """`text` without a leading "no" that only marks a correction (see `_LEADING_NO`), else unchanged.
+
+    The "no" goes only when a comma follows it, or another "no", or a word that starts an order
+    (`opens_order`), so "no lights are on" and "no need" keep it.
+    """
+    found = _LEADING_NO.match(text)
+    if found is None:
+        return text
+    marker, rest = found["no"], text[found.end() :]
+    said_apart = any(c in marker for c in ",.!;:-") or len(marker.split()) > 1
+    first = rest.split(maxsplit=1)[0].lower()
+    return rest if said_apart or opens_order(first) else text

@@ -94,7 +94,9 @@ class CommandSplitter:
             return None
         # A value said once at the end is every target's ("dim the kitchen light and the hallway light to
         # 20 percent"), not only the last one's, the first being merely dimmed.
-        shared = _share_value(segments, strict or parse) or _share_tail(segments, parse)
+        # After "also" a new order begins ("close the garage door, also the blinds to 60"): nothing shared.
+        shared = None if "also" in tokens else _share_value(segments, strict or parse)
+        shared = shared or _share_tail(segments, parse)
         if shared is not None:
             return shared
         cache: dict[tuple[int, int], IntentMatch | None] = {}

@@ -36,8 +36,9 @@ from .mood import (
 from .normalize import strip_edge_phrases, tokenize
 from .numbers import DENOMINATORS, NUMBER_WORDS
 from .partial import partial_names
+from .places import Places
 from .recognizer import TemplateRecognizer
-from .repair import Repair, find_repair, readings
+from .repair import Repair, after_leading_no, find_repair, readings
 from .speller import SpellCorrector
 from .split import CARRIERS, GATHERING, CommandSplitter
 from .targets import EntityIndex, resolve_targets
@@ -168,6 +169,7 @@ class Understander:
         area_names = [tuple(tokenize(n, strip_phrases=False)) for a in areas for n in a.names]
         self.splitter = CommandSplitter(data, area_names, names - words)
         self._area_ids = {a.id for a in areas}
+        self.places = Places(entities, areas)
         self._cache: OrderedDict[str, Understanding] = OrderedDict()
         self._cache_size = cache_size
 
@@ -178,6 +180,8 @@ class Understander:
         spoken = for_assistant(text, self._command_words.__contains__)
         if spoken is not None:
             text = spoken  # "Jack, the bath's running. Fan on": only what is said to the assistant
+        text = self.places.rewrite(text)  # "the lamp by the sofa": the lamp in the living room
+        text = after_leading_no(text, _starts_an_order)  # "no, 20": the correction is "20"
         tokens = fix_asr(tokenize(text))
         if not tokens:
             return Understanding()
@@ -196,6 +200,10 @@ class Understander:
                 if also is not None
                 else self._context_free(tokens, text)
             )
+        if history and _room_temperature_without_unit(found, tokens):
+            # "make it 20" right after the tv's volume was set: the volume, as "make that 20" would be
+            bare = self.followups.bare_value(tokens[-1:], history)
+            found = Understanding((bare,)) if bare is not None else found
         if not found.matches and found.question is None and history and repaired is None:
             bare = self.followups.bare_value(tokens, history)
             found = self._restated(tokens, history) or (Understanding((bare,)) if bare else found)
@@ -209,7 +217,8 @@ class Understander:
             # order than the one the follow-up would repeat; doing neither beats doing the wrong one
             return Understanding()
         resolved = replace(
-            resolved, matches=tuple(self._switched(m) for m in _value_over_step(resolved.matches))
+            resolved,
+            matches=tuple(_fully(self._switched(m), tokens) for m in _value_over_step(resolved.matches)),
         )
         if found.corrected:
             resolved = replace(
@@ -323,6 +332,8 @@ class Understander:
         timed = any(acts(m.intent) and not _timer_said(m, said) for m in meant)
         if acting and self._no_order(said, text, timed=timed):
             return Understanding()
+        if not acting and not_an_order(said, timed=False) == "kept as it is":
+            return Understanding()  # "no, leave the garage door closed": nothing to do, nothing asked
         wondered = not acting and asked_indirectly(said, self._name_words) is not None
         if (
             said[:1] in (["i"], ["we"])
@@ -864,6 +875,44 @@ def _opens_an_order(words: Sequence[str]) -> bool:
     """Whether the clause starts, after "and"/"then"/"also", with a verb that gives an order."""
     rest = list(itertools.dropwhile(lambda w: w in ("and", "then", "also", "so", "now"), words))
     return bool(rest) and rest[0] in ORDER_OPENERS
+
+
+# Number words that start a value said alone ("no, twenty"); "a", "point", "oh" and such start other words.
+_VALUE_STARTS = NUMBER_WORDS - {"a", "an", "and", "oh", "point", "minus", "negative", "hundred", "thousand",
+                                "million", "billion"}  # fmt: skip
+
+
+def _fully(match: IntentMatch, tokens: Sequence[str]) -> IntentMatch:
+    """ "Open the blinds fully": a position of 100 said with "open" is opening (0 with "close", closing)."""
+    position = match.slots.get("position")
+    if match.intent != "set_position" or position is None:
+        return match
+    said = set(tokens)
+    if position.value == 100 and "open" in said:
+        intent = "open_cover"
+    elif position.value == 0 and {"close", "shut"} & said:
+        intent = "close_cover"
+    else:
+        return match
+    return replace(match, intent=intent, slots={k: v for k, v in match.slots.items() if k != "position"})
+
+
+def _room_temperature_without_unit(found: Understanding, tokens: Sequence[str]) -> bool:
+    """Whether `found` is only "make it <number>" read as the room's temperature with no unit said."""
+    if len(found.matches) != 1 or tokens[:2] not in (["make", "it"], ["set", "it"], ["put", "it"]):
+        return False
+    match = found.matches[0]
+    return (
+        match.intent == "set_temperature"
+        and "name" not in match.slots
+        and "area" not in match.slots
+        and not {"degrees", "degree", "celsius", "fahrenheit"} & set(tokens)
+    )
+
+
+def _starts_an_order(word: str) -> bool:
+    """Whether an order or a bare value may start with this word ("turn", "20", "twenty")."""
+    return word in ORDER_OPENERS or word.isdigit() or word in _VALUE_STARTS
 
 
 def _bare_value(words: Sequence[str]) -> bool:

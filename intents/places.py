@@ -1,0 +1,160 @@
+"""Rooms told by what is in them: "the lamp by the sofa" is the lamp in the living room.
+
+Guests and new housemates describe a device by where it stands instead of by its name: "the lamp next to
+the sofa", "the fan above the bed", "the light by the front door", "the light in the corridor". A room is
+found from a piece of furniture or a fixture that rooms usually hold, or from another device of the home,
+and the description is read as "in the <room>", so the usual rules apply afterwards: the room narrows the
+devices and several left means asking back. A description is only read when exactly one room of the home
+fits; a word that is part of a name in the home ("bed light") stays a name, and a description that
+disagrees with a room said in the same sentence is left as it is (the sentence then asks or is declined).
+
+A description that repeats a name's own words in another order ("the lights under the cupboards" for the
+"under cabinet lights") is read as that name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from .model import AreaName, EntityName
+from .normalize import tokenize
+
+# The names rooms that usually hold each thing go by, the usual name first.
+_LIVING = ("living room", "lounge", "sitting room", "family room", "den")
+_BEDROOM = ("bedroom", "master bedroom", "main bedroom")
+_KITCHEN = ("kitchen",)
+_BATHROOM = ("bathroom", "shower room", "washroom")
+_HALL = ("hallway", "hall", "entrance hall", "entryway", "corridor")
+_GARAGE = ("garage",)
+_OFFICE = ("office", "study")
+
+# Furniture and fixtures, and the rooms they place a device in (singular; a plural "s" is allowed).
+FURNISHINGS: dict[str, tuple[str, ...]] = {
+    "sofa": _LIVING, "couch": _LIVING, "settee": _LIVING, "armchair": _LIVING, "fireplace": _LIVING,
+    "bed": _BEDROOM, "nightstand": _BEDROOM, "bedside table": _BEDROOM, "wardrobe": _BEDROOM,
+    "dresser": _BEDROOM,
+    "stove": _KITCHEN, "hob": _KITCHEN, "oven": _KITCHEN, "fridge": _KITCHEN, "worktop": _KITCHEN,
+    "counter": _KITCHEN, "kitchen counter": _KITCHEN, "cupboard": _KITCHEN, "cabinet": _KITCHEN,
+    "shower": _BATHROOM, "bathtub": _BATHROOM, "tub": _BATHROOM, "toilet": _BATHROOM, "sink": _KITCHEN,
+    "bath": _BATHROOM, "washbasin": _BATHROOM, "basin": _BATHROOM,
+    "entrance": _HALL, "stairs": _HALL, "staircase": _HALL, "coat rack": _HALL,
+    "car": _GARAGE, "workbench": _GARAGE,
+    "desk": _OFFICE, "computer": _OFFICE,
+}  # fmt: skip
+# Other names people give a room ("the corridor" for the hallway), read as the home's name for it.
+ROOM_WORDS: dict[str, tuple[str, ...]] = {
+    "corridor": _HALL, "entryway": _HALL, "entrance hall": _HALL, "lounge": _LIVING, "sitting room": _LIVING,
+    "family room": _LIVING, "study": _OFFICE, "washroom": _BATHROOM, "shower room": _BATHROOM,
+}  # fmt: skip
+# Words for the same furnishing in a name ("the lights under the cupboards" are the under cabinet lights).
+_SAME_THING = {
+    "cupboard": ("cabinet",), "cabinet": ("cupboard",), "worktop": ("counter",), "counter": ("worktop",)
+}  # fmt: skip
+
+# Where a thing stands relative to a device. "on", "at" and "over" are left out: "the volume on the tv"
+# and "turn the lights on at the door" name the device itself or a moment, not a place.
+_NEAR = r"next to|close to|by|near|beside|above|under|underneath|below|behind|in front of"
+_ARTICLE = r"(?:the|my|our|that|this)"
+
+
+def _key(phrase: str) -> tuple[str, ...]:
+    return tuple(tokenize(phrase, strip_phrases=False))
+
+
+class Places:
+    """Reads descriptions of where a device stands in one home as the room they name (see module doc)."""
+
+    def __init__(self, entities: Sequence[EntityName], areas: Sequence[AreaName]) -> None:
+        self._area_names: dict[str, str] = {}  # every name and alias of an area -> area id
+        for place in areas:
+            for name in place.names:
+                self._area_names[" ".join(_key(name))] = place.id
+        self._first_name = {a.id: " ".join(_key(a.names[0])) for a in areas if a.names}
+        name_words = {w for e in entities for n in e.names for w in _key(n)}
+        name_words |= {w for a in areas for n in a.names for w in _key(n)}
+        self._name_runs = {_key(n) for e in entities for n in e.names}
+        # Each landmark phrase -> the area it places a device in; only phrases no name of the home uses.
+        self._landmarks: dict[str, str] = {}
+        for thing, rooms in FURNISHINGS.items():
+            area = self._one_area(rooms)
+            if area is not None and name_words.isdisjoint(_key(thing)):
+                self._landmarks[thing] = area
+        for entity in entities:  # "the light by the front door": the door's own room
+            if entity.area is None:
+                continue
+            for name in entity.names:
+                self._landmarks.setdefault(" ".join(_key(name)), entity.area)
+        # "<prep> the <thing>" said where a name has "<prep> <thing>" ("under the cupboards", "under cabinet")
+        self._named: dict[tuple[str, str], tuple[str, str]] = {}  # -> (the pair's words, the whole name)
+        for thing in FURNISHINGS:
+            for prep in _NEAR.split("|"):
+                named = self._as_name(prep, thing)
+                if named is not None:
+                    self._named[prep, thing] = named
+        self._rooms: dict[str, str] = {}
+        for word, rooms in ROOM_WORDS.items():
+            area = self._one_area(rooms)
+            if area is not None and " ".join(_key(word)) not in self._area_names:
+                self._rooms[word] = area
+        landmarks = _alternatives([*self._landmarks, *(thing for _, thing in self._named)])
+        areas_said = _alternatives(self._area_names)
+        follow = _alternatives(name_words)  # a name word after the thing makes it part of a name
+        self._near = re.compile(
+            rf"\b(?P<head>[a-z]+)\s+(?P<prep>{_NEAR})\s+{_ARTICLE}\s+(?:(?P<area>{areas_said})\s+)?"
+            rf"(?P<thing>{landmarks})(?P<plural>s|es)?\b(?!\s+(?:{follow})\b)"
+        )
+        self._room = re.compile(rf"\b(?P<room>{_alternatives(self._rooms)})\b") if self._rooms else None
+        self._area_said = re.compile(rf"\b(?:{areas_said})\b") if areas_said else None
+
+    def _one_area(self, rooms: Iterable[str]) -> str | None:
+        found = {self._area_names[" ".join(_key(r))] for r in rooms if " ".join(_key(r)) in self._area_names}
+        return found.pop() if len(found) == 1 else None
+
+    def rewrite(self, text: str) -> str:
+        """`text` with each description of a place read as "in the <room>" (unchanged when none is)."""
+        lowered = text.lower()
+        if self._room is not None:
+            lowered = self._room.sub(lambda m: self._first_name[self._rooms[m["room"]]], lowered)
+        if not self._landmarks:
+            return lowered if lowered != text.lower() else text
+        changed = self._near.sub(self._read, lowered)
+        return changed if changed != text.lower() else text
+
+    def _read(self, found: re.Match[str]) -> str:
+        head, prep, thing = found["head"], " ".join(found["prep"].split()), " ".join(found["thing"].split())
+        named = self._named.get((prep, thing))
+        if named is not None:  # "lights under the cupboards": the "under cabinet lights"
+            pair, whole = named
+            return whole if head in ("one", "ones") else f"{pair} {head}"
+        area = self._landmarks.get(thing)
+        said = found["area"]
+        if area is None or (said is not None and self._area_names[" ".join(said.split())] != area):
+            return found[0]
+        rest = found.string[: found.start("prep")] + found.string[found.end() :]
+        others = (
+            {self._area_names[" ".join(m[0].split())] for m in self._area_said.finditer(rest)}
+            if self._area_said
+            else set()
+        )
+        if others - {area}:
+            return found[0]  # another room said: the description does not decide between them
+        if area in others:
+            return head  # "the light in the hall by the entrance": the room is already said
+        return f"{head} in the {self._first_name[area]}"
+
+    def _as_name(self, prep: str, thing: str) -> tuple[str, str] | None:
+        """The words of a name that say the same as "<prep> the <thing>" ("under cabinet"), and that whole
+        name, if one does."""
+        for word in (thing, *_SAME_THING.get(thing, ())):
+            pair = (*_key(prep), *_key(word))
+            for run in sorted(self._name_runs):
+                if any(run[i : i + len(pair)] == pair for i in range(len(run) - len(pair) + 1)):
+                    return " ".join(pair), " ".join(run)
+        return None
+
+
+def _alternatives(phrases: Iterable[str]) -> str:
+    """A regex alternation of the phrases, longest first (so "front door" wins over "front")."""
+    ordered = sorted({p for p in phrases if p}, key=len, reverse=True)
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered) or r"(?!x)x"
