@@ -15,7 +15,8 @@ A description that repeats a name's own words in another order ("the lights unde
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 from .model import AreaName, EntityName
 from .normalize import tokenize
@@ -56,8 +57,10 @@ _SAME_THING = {
 # and "turn the lights on at the door" name the device itself or a moment, not a place.
 _NEAR = r"next to|close to|by|near|beside|above|under|underneath|below|behind|in front of"
 _ARTICLE = r"(?:the|my|our|that|this)"
+_WORD = re.compile(r"[a-z0-9']+")
 
 
+@lru_cache(maxsize=65536)
 def _key(phrase: str) -> tuple[str, ...]:
     return tuple(tokenize(phrase, strip_phrases=False))
 
@@ -73,7 +76,12 @@ class Places:
         self._first_name = {a.id: " ".join(_key(a.names[0])) for a in areas if a.names}
         name_words = {w for e in entities for n in e.names for w in _key(n)}
         name_words |= {w for a in areas for n in a.names for w in _key(n)}
-        self._name_runs = {_key(n) for e in entities for n in e.names}
+        # Every run of two to four words inside a name -> the first whole name (in order) holding it.
+        self._name_pieces: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for run in sorted({_key(n) for e in entities for n in e.names}):
+            for size in range(2, 5):
+                for i in range(len(run) - size + 1):
+                    self._name_pieces.setdefault(run[i : i + size], run)
         # Each landmark phrase -> the area it places a device in; only phrases no name of the home uses.
         self._landmarks: dict[str, str] = {}
         for thing, rooms in FURNISHINGS.items():
@@ -97,15 +105,12 @@ class Places:
             area = self._one_area(rooms)
             if area is not None and " ".join(_key(word)) not in self._area_names:
                 self._rooms[word] = area
-        landmarks = _alternatives([*self._landmarks, *(thing for _, thing in self._named)])
-        areas_said = _alternatives(self._area_names)
-        follow = _alternatives(name_words)  # a name word after the thing makes it part of a name
-        self._near = re.compile(
-            rf"\b(?P<head>[a-z]+)\s+(?P<prep>{_NEAR})\s+{_ARTICLE}\s+(?:(?P<area>{areas_said})\s+)?"
-            rf"(?P<thing>{landmarks})(?P<plural>s|es)?\b(?!\s+(?:{follow})\b)"
-        )
+        self._name_words = frozenset(name_words)
+        self._things = {**self._landmarks, **{thing: thing for _, thing in self._named}}
+        # Only the small patterns are regular expressions: one with every name of a 5,000-device home would
+        # take seconds to compile, so the words after "<head> <prep> the" are looked up instead.
+        self._near = re.compile(rf"\b(?P<head>[a-z]+)\s+(?P<prep>{_NEAR})\s+{_ARTICLE}\s+")
         self._room = re.compile(rf"\b(?P<room>{_alternatives(self._rooms)})\b") if self._rooms else None
-        self._area_said = re.compile(rf"\b(?:{areas_said})\b") if areas_said else None
 
     def _one_area(self, rooms: Iterable[str]) -> str | None:
         found = {self._area_names[" ".join(_key(r))] for r in rooms if " ".join(_key(r)) in self._area_names}
@@ -116,41 +121,77 @@ class Places:
         lowered = text.lower()
         if self._room is not None:
             lowered = self._room.sub(lambda m: self._first_name[self._rooms[m["room"]]], lowered)
-        if not self._landmarks:
-            return lowered if lowered != text.lower() else text
-        changed = self._near.sub(self._read, lowered)
-        return changed if changed != text.lower() else text
+        out, done = [], 0
+        for found in self._near.finditer(lowered):
+            if found.start() < done:
+                continue
+            read = self._read(lowered, found)
+            if read is not None:
+                replacement, end = read
+                out += [lowered[done : found.start()], replacement]
+                done = end
+        if done:
+            out.append(lowered[done:])
+            lowered = "".join(out)
+        return lowered if lowered != text.lower() else text
 
-    def _read(self, found: re.Match[str]) -> str:
-        head, prep, thing = found["head"], " ".join(found["prep"].split()), " ".join(found["thing"].split())
+    def _read(self, text: str, found: re.Match[str]) -> tuple[str, int] | None:
+        """The reading of one description starting at `found`, and where it ends; None to leave it."""
+        head, prep = found["head"], " ".join(found["prep"].split())
+        words = [(w.group(), w.end()) for w in _WORD.finditer(text, found.end())][:8]
+        said_area, at = self._longest(words, 0, self._area_names)
+        thing, after = self._longest(
+            words, at, {**self._landmarks, **{t: t for _, t in self._named}}, plural=True
+        )
+        if thing is None or (after < len(words) and words[after][0] in self._name_words):
+            return None  # nothing that places a device, or part of a name ("by the bed light")
+        end = words[after - 1][1]
         named = self._named.get((prep, thing))
         if named is not None:  # "lights under the cupboards": the "under cabinet lights"
             pair, whole = named
-            return whole if head in ("one", "ones") else f"{pair} {head}"
+            return (whole if head in ("one", "ones") else f"{pair} {head}"), end
         area = self._landmarks.get(thing)
-        said = found["area"]
-        if area is None or (said is not None and self._area_names[" ".join(said.split())] != area):
-            return found[0]
-        rest = found.string[: found.start("prep")] + found.string[found.end() :]
-        others = (
-            {self._area_names[" ".join(m[0].split())] for m in self._area_said.finditer(rest)}
-            if self._area_said
-            else set()
-        )
+        if area is None or (said_area is not None and self._area_names[said_area] != area):
+            return None
+        rest = text[: found.start("prep")] + " " + text[end:]
+        others = self._areas_in(rest)
         if others - {area}:
-            return found[0]  # another room said: the description does not decide between them
+            return None  # another room said: the description does not decide between them
         if area in others:
-            return head  # "the light in the hall by the entrance": the room is already said
-        return f"{head} in the {self._first_name[area]}"
+            return head, end  # "the light in the hall by the entrance": the room is already said
+        return f"{head} in the {self._first_name[area]}", end
+
+    def _longest(
+        self, words: list[tuple[str, int]], start: int, phrases: Mapping[str, str], *, plural: bool = False
+    ) -> tuple[str | None, int]:
+        """The longest phrase of `phrases` said from words[start] (a plural "s" allowed), and where it ends;
+        (None, start) when none is."""
+        for end in range(min(len(words), start + 4), start, -1):
+            said = " ".join(w for w, _ in words[start:end])
+            candidates = [said, said[:-1], said[:-2]] if plural else [said]
+            for phrase in candidates:
+                if phrase in phrases and (phrase == said or said[len(phrase) :] in ("s", "es")):
+                    return phrase, end
+        return None, start
+
+    def _areas_in(self, text: str) -> set[str]:
+        """The areas whose names (up to three words) are said in `text`."""
+        words = _WORD.findall(text)
+        return {
+            self._area_names[piece]
+            for size in (1, 2, 3)
+            for i in range(len(words) - size + 1)
+            if (piece := " ".join(words[i : i + size])) in self._area_names
+        }
 
     def _as_name(self, prep: str, thing: str) -> tuple[str, str] | None:
         """The words of a name that say the same as "<prep> the <thing>" ("under cabinet"), and that whole
         name, if one does."""
         for word in (thing, *_SAME_THING.get(thing, ())):
             pair = (*_key(prep), *_key(word))
-            for run in sorted(self._name_runs):
-                if any(run[i : i + len(pair)] == pair for i in range(len(run) - len(pair) + 1)):
-                    return " ".join(pair), " ".join(run)
+            run = self._name_pieces.get(pair)
+            if run is not None:
+                return " ".join(pair), " ".join(run)
         return None
 
 
