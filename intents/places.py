@@ -74,8 +74,11 @@ class Places:
             for name in place.names:
                 self._area_names[" ".join(_key(name))] = place.id
         self._first_name = {a.id: " ".join(_key(a.names[0])) for a in areas if a.names}
-        name_words = {w for e in entities for n in e.names for w in _key(n)}
-        name_words |= {w for a in areas for n in a.names for w in _key(n)}
+        # Every word of a device's or an area's name (the understander's name words start from these).
+        self.name_words = frozenset(
+            {w for e in entities for n in e.names for w in _key(n)}
+            | {w for a in areas for n in a.names for w in _key(n)}
+        )
         # Every run of two to four words inside a name -> the first whole name (in order) holding it.
         self._name_pieces: dict[tuple[str, ...], tuple[str, ...]] = {}
         for run in sorted({_key(n) for e in entities for n in e.names}):
@@ -86,7 +89,7 @@ class Places:
         self._landmarks: dict[str, str] = {}
         for thing, rooms in FURNISHINGS.items():
             area = self._one_area(rooms)
-            if area is not None and name_words.isdisjoint(_key(thing)):
+            if area is not None and self.name_words.isdisjoint(_key(thing)):
                 self._landmarks[thing] = area
         for entity in entities:  # "the light by the front door": the door's own room
             if entity.area is None:
@@ -105,7 +108,6 @@ class Places:
             area = self._one_area(rooms)
             if area is not None and " ".join(_key(word)) not in self._area_names:
                 self._rooms[word] = area
-        self._name_words = frozenset(name_words)
         self._things = {**self._landmarks, **{thing: thing for _, thing in self._named}}
         # Only the small patterns are regular expressions: one with every name of a 5,000-device home would
         # take seconds to compile, so the words after "<head> <prep> the" are looked up instead.
@@ -118,7 +120,7 @@ class Places:
 
     def rewrite(self, text: str) -> str:
         """`text` with each description of a place read as "in the <room>" (unchanged when none is)."""
-        lowered = text.lower()
+        lowered = original = text.lower()
         if self._room is not None:
             lowered = self._room.sub(lambda m: self._first_name[self._rooms[m["room"]]], lowered)
         out, done = [], 0
@@ -133,7 +135,7 @@ class Places:
         if done:
             out.append(lowered[done:])
             lowered = "".join(out)
-        return lowered if lowered != text.lower() else text
+        return lowered if lowered != original else text
 
     def _read(self, text: str, found: re.Match[str]) -> tuple[str, int] | None:
         """The reading of one description starting at `found`, and where it ends; None to leave it."""
@@ -143,7 +145,7 @@ class Places:
         thing, after = self._longest(
             words, at, {**self._landmarks, **{t: t for _, t in self._named}}, plural=True
         )
-        if thing is None or (after < len(words) and words[after][0] in self._name_words):
+        if thing is None or (after < len(words) and words[after][0] in self.name_words):
             return None  # nothing that places a device, or part of a name ("by the bed light")
         end = words[after - 1][1]
         named = self._named.get((prep, thing))

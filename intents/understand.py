@@ -146,8 +146,8 @@ class Understander:
         self.recognizer = TemplateRecognizer(data, entities, areas, cache_dir=cache_dir)
         self.index = EntityIndex(entities)
         words = template_words(data)
-        names = {w for e in entities for n in e.names for w in tokenize(n, strip_phrases=False)}
-        names |= {w for a in areas for n in a.names for w in tokenize(n, strip_phrases=False)}
+        self.places = Places(entities, areas)
+        names = set(self.places.name_words)
         # Everyday words for a name ("telly" for the tv, "big light") are names too: never "corrected".
         names |= {w for run in partial_names(entities, areas, words) for w in run}
         # Command words only: a misspelt name goes to the linker, whose margin rule asks "did you mean the
@@ -169,7 +169,6 @@ class Understander:
         area_names = [tuple(tokenize(n, strip_phrases=False)) for a in areas for n in a.names]
         self.splitter = CommandSplitter(data, area_names, names - words)
         self._area_ids = {a.id for a in areas}
-        self.places = Places(entities, areas)
         self._cache: OrderedDict[str, Understanding] = OrderedDict()
         self._cache_size = cache_size
 
