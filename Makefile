@@ -4,9 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config
 # espeak-ng speaks the replies of the sample home (tts.engine: espeak-ng); the tests also use it to
-# synthesise speech, and convert audio with sox; the browser tests drive Debian's chromium.
+# synthesise speech, and convert audio with sox; the browser tests drive Debian's chromium; `hearth adapt`
+# (adapting the speech model to a voice) runs CMU Sphinx's training tools.
 SYSTEM_DEPS := mosquitto:mosquitto espeak-ng:espeak-ng
-TEST_DEPS := $(SYSTEM_DEPS) sox:sox chromium:chromium
+ADAPT_DEPS := sphinxtrain:sphinxtrain sphinxbase-utils:sphinx_fe pocketsphinx:pocketsphinx_mdef_convert
+TEST_DEPS := $(SYSTEM_DEPS) sox:sox chromium:chromium $(ADAPT_DEPS)
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .PHONY: run test lint typecheck pytest bench check clean
@@ -31,7 +33,7 @@ pytest: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed
-	@scripts/system-deps.sh $(SYSTEM_DEPS)
+	@scripts/system-deps.sh $(SYSTEM_DEPS) sox:sox $(ADAPT_DEPS)
 	$(BIN)/hearth bench
 
 check: $(VENV)/.installed

@@ -367,8 +367,50 @@ def bench_audio(*, quick: bool = False, model: Path | None = None) -> int:
                         memory.append((f"{engine}, {label}", *rss_mb(process.pid)))
                     finally:
                         log.close()
+            if engine == "pocketsphinx":
+                rows += _adapted_rows(Path(tmp), synth, unmeant, model)
     _print(rows, memory, load)
     return 0
+
+
+def _adapted_rows(
+    tmp: Path, synth: list[AudioCase], unmeant: list[AudioCase], model: Path | None
+) -> list[dict[str, Any]]:
+    """The synthesised sets again, through a hub adapted to the voice by `hearth adapt espeak`.
+
+    The adaptation reads prompts of the home's grammar, never one of the measured sentences.
+    """
+    from .adapt_cli import DEFAULT_COUNT, build, home_prompts
+    from .config import load_config
+    from .speech.adapt import TRANSFORM_NAME, Recording
+
+    folder, ws_port, mqtt_port, token = _home_copy(ROOT / "config", tmp / "adapted", "pocketsphinx", model)
+    config = load_config(folder)
+    measured = [c.transcript for c in (*synth, *unmeant)]
+    sentences = home_prompts(config, DEFAULT_COUNT, exclude=measured)
+    voice = [
+        Recording(synthesize(s, cache_dir=tmp / "synth"), s)
+        for s in progress(sentences, len(sentences), "synthesising adaptation prompts")
+    ]
+    result = build(config, voice, folder / "voice" / TRANSFORM_NAME)
+    print(
+        f"adapted to {result.recordings} synthesised prompts ({result.seconds_of_speech:.0f} s of speech) "
+        f"in {result.elapsed_s:.1f} s"
+    )
+    hearth = yaml.safe_load((folder / "hearth.yaml").read_text())
+    hearth["asr"]["adaptation"] = f"voice/{TRANSFORM_NAME}"
+    (folder / "hearth.yaml").write_text(yaml.safe_dump(hearth))
+    rows: list[dict[str, Any]] = []
+    with hub_process(folder, ws_port):
+        log = CommandLog(mqtt_port)
+        try:
+            url = f"ws://127.0.0.1:{ws_port}/ws"
+            for label, cases in (("synth, adapted", synth), ("none, adapted", unmeant)):
+                results = asyncio.run(_run_set(url, token, cases, log, f"pocketsphinx: {label}"))
+                rows.append({"engine": "pocketsphinx", **summarize(label, results)})
+        finally:
+            log.close()
+    return rows
 
 
 def _fmt(value: float | None, unit: str = "ms") -> str:
@@ -379,22 +421,22 @@ def _print(rows: list[dict[str, Any]], memory: list[tuple[str, float, float]], l
     print()
     print("Speech in: per clip, streamed at 4x real time over the WebSocket (end of audio → MQTT publish)")
     print(
-        f"{'engine':<14} {'set':<12} {'clips':>5} {'exact':>6} {'WER':>6} {'intent':>9} {'wrong':>6} "
+        f"{'engine':<14} {'set':<14} {'clips':>5} {'exact':>6} {'WER':>6} {'intent':>9} {'wrong':>6} "
         f"{'publish p50':>12} {'reply p50':>10} {'RTF':>6}"
     )
     for r in rows:
         intent = f"{r['intent_ok']}/{r['intent_graded']}"
         print(
-            f"{r['engine']:<14} {r['set']:<12} {r['clips']:>5} {r['exact_sentences']:>6} {r['wer']:>6.1%} "
+            f"{r['engine']:<14} {r['set']:<14} {r['clips']:>5} {r['exact_sentences']:>6} {r['wer']:>6.1%} "
             f"{intent:>9} {r['wrong']:>6} {_fmt(r['publish_p50']):>12} {_fmt(r['reply_p50']):>10} "
             f"{r['rtf']:>6.3f}"
         )
     print("target: end of speech → MQTT publish ≤ 150 ms median; synthesised intent accuracy ≥ 95 %")
     for r in rows:
-        if r["set"] == "no command":
+        if r["set"] in ("no command", "none, adapted"):
             acted = "; ".join(repr(text) for text in r["acted"]) or "none"
             print(
-                f"{r['engine']}: speech the home has no command for, acted on: "
+                f"{r['engine']} ({r['set']}): speech the home has no command for, acted on: "
                 f"{len(r['acted'])} / {r['clips']} ({acted}; target 0)"
             )
     for engine, sessions, finished, p50, p95 in load:

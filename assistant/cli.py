@@ -112,7 +112,10 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument("--urls", action="store_true", help="list: also print every file's URL")
     models.set_defaults(func=_models)
 
+    from .adapt_cli import add_parser as add_adapt_parser
     from .automation_history import add_parser as add_automations_parser
+
+    add_adapt_parser(sub, DEFAULT_CONFIG)
 
     add_automations_parser(sub, DEFAULT_CONFIG)
     _add_lan_commands(sub)

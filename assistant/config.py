@@ -316,7 +316,7 @@ def _read_context(c: _Checker, raw: Any) -> ContextSettings:
 ASR_ENGINES = ("pocketsphinx", "faster-whisper", "none")
 ASR_KEYS = {
     "engine", "model", "compute_type", "beam_size", "stream_interval_ms", "vad", "min_confidence",
-    "wake_words",
+    "wake_words", "adaptation",
 }  # fmt: skip
 VAD_KEYS = {"threshold", "trailing_silence", "max_seconds", "no_speech_seconds", "early_silence_ms"}
 
@@ -362,7 +362,49 @@ def _read_asr(c: _Checker, raw: Any, base: Path, language: str) -> AsrSettings:
         c.add((*path, "min_confidence"), "must be between 0 and 1 (0 acts on every transcript)")
         floor = None
     wake_words = _read_wake_words(c, asr.get("wake_words"), (*path, "wake_words"))
-    return AsrSettings(engine, model, language, compute_type, beam_size, interval, vad, floor, wake_words)
+    adaptation = _read_adaptation(c, asr.get("adaptation"), (*path, "adaptation"), base, engine, model)
+    return AsrSettings(
+        engine, model, language, compute_type, beam_size, interval, vad, floor, wake_words, adaptation
+    )
+
+
+def _model_streams(model: Path | None) -> tuple[int, ...] | None:
+    """The feature stream widths of the pocketsphinx model in use, when it can be read."""
+    from .speech.adapt import model_streams
+
+    try:
+        if model is None:
+            import pocketsphinx  # type: ignore[import-untyped]  # ships no type information
+
+            model = Path(pocketsphinx.get_model_path()) / "en-us" / "en-us"
+        return model_streams(model)
+    except (ImportError, OSError, ValueError):
+        return None  # the engine reports a model it cannot load
+
+
+def _read_adaptation(
+    c: _Checker, raw: Any, path: DataPath, base: Path, engine: str, model: Path | None
+) -> Path | None:
+    from .speech.adapt import check_transform
+
+    text = c.typed(raw, path, str, None)
+    if text is None:
+        return None
+    if engine != "pocketsphinx":
+        c.add(path, "only the pocketsphinx engine can use a voice adaptation; remove it or set asr.engine")
+        return None
+    file = (base / Path(text).expanduser()).resolve()
+    if file.is_dir():
+        file = file / "mllr_matrix"
+    if not file.is_file():
+        c.add(path, f"{str(file)!r} does not exist: make one with `hearth adapt`, or remove the key")
+        return None
+    try:
+        check_transform(file, _model_streams(model))
+    except ValueError as err:
+        c.add(path, f"{str(file)!r} cannot be used: {err}")
+        return None
+    return file
 
 
 MAX_WAKE_WORDS = 4  # words in one wake phrase ("hey hearth", "okay smart home")

@@ -54,6 +54,8 @@ class AsrSettings:
     # for them before any sentence, and the hub drops them from the transcript before understanding it.
     # None by default: a wake word said alone is then forced into a wake word and some short command.
     wake_words: tuple[str, ...] = DEFAULT_WAKE_WORDS
+    # pocketsphinx: an MLLR transform of the acoustic model towards the household's voice (`hearth adapt`).
+    adaptation: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

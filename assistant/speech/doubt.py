@@ -36,7 +36,8 @@ def rival_reading(
     """A close runner-up transcript that would do something else than the best one, else None.
 
     Only readings involving a two-way command count ("turn on" heard where "turn down" may have been
-    said): for those, a wrong guess changes a device the wrong way.
+    said): for those, a wrong guess changes a device the wrong way. So do readings that differ only in a
+    number ("fifteen" / "fifty two" minutes): a wrong guess sets the wrong amount.
     """
     best = understand(hypothesis.text)
     floor = hypothesis.confidence * ratio
@@ -46,8 +47,22 @@ def rival_reading(
         other = understand(text)
         if not other:  # a reading that means nothing cannot be the command
             continue
-        if not any(m.intent in OPPOSITES for m in (*best, *other)):
+        if [m.intent for m in best] == [m.intent for m in other]:
+            if _numbers(best) != _numbers(other):
+                return text
             continue
-        if [m.intent for m in best] != [m.intent for m in other]:
+        if any(m.intent in OPPOSITES for m in (*best, *other)):
             return text
     return None
+
+
+def _numbers(matches: Sequence[IntentMatch]) -> list[list[float]]:
+    """The amounts each reading carries (durations, percentages, degrees), in order."""
+    return [
+        [
+            float(s.value)
+            for s in m.slots.values()
+            if isinstance(s.value, int | float) and not isinstance(s.value, bool)
+        ]
+        for m in matches
+    ]
