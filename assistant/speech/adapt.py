@@ -27,7 +27,7 @@ from intents.jsgf import spoken
 from intents.normalize import tokenize
 
 from .asr import SAMPLE_RATE, SAMPLE_WIDTH
-from .g2p import Pronouncer, read_dictionary
+from .g2p import Pronouncer, dictionary_text, read_dictionary
 
 # Where each tool comes from: `bw` and `mllr_solve` are installed outside PATH by Debian.
 TOOL_PACKAGES = {
@@ -193,12 +193,8 @@ def check_transform(path: Path, streams: Sequence[int] | None = None) -> None:
 # ----------------------------------------------------------------------------------------- prompts
 
 
-def prompts(fsg: str, count: int, *, seed: int = 0, exclude: Iterable[str] = ()) -> list[str]:
-    """`count` sentences of a pocketsphinx FSG to read aloud, chosen to cover as many words as they can.
-
-    Sentences are random walks from the start state to the final state; among many, each pick is the
-    one that adds the most words not yet covered (every word is a chance to hear its sounds).
-    """
+def read_fsg(fsg: str) -> tuple[int, int, dict[int, list[tuple[int, str]]]]:
+    """A pocketsphinx FSG's start state, final state and word transitions (state -> [(next, word)])."""
     arcs: dict[int, list[tuple[int, str]]] = {}
     start = final = 0
     for line in fsg.splitlines():
@@ -209,6 +205,16 @@ def prompts(fsg: str, count: int, *, seed: int = 0, exclude: Iterable[str] = ())
             final = int(parts[1])
         elif parts[:1] == ["TRANSITION"] and len(parts) == 5:
             arcs.setdefault(int(parts[1]), []).append((int(parts[2]), parts[4]))
+    return start, final, arcs
+
+
+def prompts(fsg: str, count: int, *, seed: int = 0, exclude: Iterable[str] = ()) -> list[str]:
+    """`count` sentences of a pocketsphinx FSG to read aloud, chosen to cover as many words as they can.
+
+    Sentences are random walks from the start state to the final state; among many, each pick is the
+    one that adds the most words not yet covered (every word is a chance to hear its sounds).
+    """
+    start, final, arcs = read_fsg(fsg)
     rng = random.Random(seed)
     skip = {" ".join(spoken_words(s)) for s in exclude}
     candidates: dict[str, None] = {}
@@ -285,13 +291,18 @@ def spoken_words(text: str) -> list[str]:
     return list(spoken(tokenize(text, strip_phrases=False)))
 
 
+def faint_noise(samples: int, seed: int) -> bytes:
+    """PCM16 noise at FAINT_NOISE_RMS, the same for the same seed: what stands in for digital silence."""
+    noise = np.random.default_rng(seed).normal(0.0, FAINT_NOISE_RMS, samples)
+    return np.round(noise).astype("<i2").tobytes()
+
+
 def _write_wav(path: Path, audio: bytes, seed: int) -> None:
     # Exact zeros (a synthesiser's padding) give features no model state can follow: bw then drops the
     # recording ("final state of the search is not reached"). They get the faint noise the decoder adds.
     samples = np.frombuffer(audio[: len(audio) - len(audio) % SAMPLE_WIDTH], "<i2").copy()
     zeros = samples == 0
-    noise = np.random.default_rng(seed).normal(0.0, FAINT_NOISE_RMS, int(zeros.sum()))
-    samples[zeros] = np.round(noise).astype("<i2")
+    samples[zeros] = np.frombuffer(faint_noise(int(zeros.sum()), seed), "<i2")
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(SAMPLE_WIDTH)
@@ -394,10 +405,5 @@ def _write_dictionary(path: Path, grammar_dictionary: Path, model_dictionary: Pa
     missing = words - known
     if missing:
         pronunciations, _ = Pronouncer(read_dictionary(model_dictionary, missing)).pronounce(missing)
-        extra = [
-            f"{word if i == 0 else f'{word}({i + 1})'} {phones}"
-            for word in sorted(pronunciations)
-            for i, phones in enumerate(pronunciations[word])
-        ]
-        text = text.rstrip("\n") + "\n" + "\n".join(extra) + "\n"
+        text = text.rstrip("\n") + "\n" + dictionary_text(pronunciations)
     path.write_text(text, encoding="utf-8")

@@ -241,3 +241,12 @@ def _plural(phones: str) -> str:
     if last in {"S", "Z", "SH", "ZH", "CH", "JH"}:
         return "IH Z"
     return "S" if last in {"P", "T", "K", "F", "TH"} else "Z"
+
+
+def dictionary_text(pronunciations: Mapping[str, list[str]]) -> str:
+    """Pronunciations in CMU dictionary format, alternatives numbered word(2), word(3), ..."""
+    lines = []
+    for word in sorted(pronunciations):
+        for i, phones in enumerate(pronunciations[word]):
+            lines.append(f"{word if i == 0 else f'{word}({i + 1})'} {phones}")
+    return "\n".join(lines) + "\n"

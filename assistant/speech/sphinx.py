@@ -21,9 +21,9 @@ from intents.jsgf import FORMAT as JSGF_FORMAT
 from intents.jsgf import WordGraph, build_jsgf, spoken, word_graph
 from intents.normalize import tokenize
 
-from .adapt import FAINT_NOISE_RMS, check_transform, model_streams
+from .adapt import check_transform, faint_noise, model_streams
 from .asr import SAMPLE_RATE, SAMPLE_WIDTH, AsrError, AsrSettings, HomeVocabulary, Hypothesis
-from .g2p import Pronouncer, merged_vowels, read_dictionary
+from .g2p import Pronouncer, dictionary_text, merged_vowels, read_dictionary
 from .level import (
     REDECODE_DISTANCE,
     Mean,
@@ -73,13 +73,8 @@ _TRAIL_OUT = bytes(SAMPLE_WIDTH * SAMPLE_RATE * TRAILING_SILENCE_MS // 1000)
 DIGITAL_SILENCE_SAMPLES = SAMPLE_RATE // 100  # a run of exact zeros this long (10 ms) is digital silence
 
 
-def _faint_noise(n_bytes: int, seed: int) -> bytes:
-    samples = np.random.default_rng(seed).normal(0.0, FAINT_NOISE_RMS, n_bytes // SAMPLE_WIDTH)
-    return np.round(samples).astype("<i2").tobytes()
-
-
-_FAINT_LEAD_IN = _faint_noise(len(_LEAD_IN), 1)
-_FAINT_TRAIL_OUT = _faint_noise(len(_TRAIL_OUT), 2)
+_FAINT_LEAD_IN = faint_noise(len(_LEAD_IN) // SAMPLE_WIDTH, 1)
+_FAINT_TRAIL_OUT = faint_noise(len(_TRAIL_OUT) // SAMPLE_WIDTH, 2)
 
 
 def has_digital_silence(pcm: bytes) -> bool:
@@ -230,15 +225,6 @@ def fsg_text(graph: WordGraph, name: str = GRAMMAR_NAME) -> str:
     edges = graph.word_edges()
     lines += [f"TRANSITION {a} {b} 1.0 {w}" for a, b, w in edges]
     lines.append("FSG_END")
-    return "\n".join(lines) + "\n"
-
-
-def dictionary_text(pronunciations: dict[str, list[str]]) -> str:
-    """Pronunciations in CMU dictionary format, alternatives numbered word(2), word(3), ..."""
-    lines = []
-    for word in sorted(pronunciations):
-        for i, phones in enumerate(pronunciations[word]):
-            lines.append(f"{word if i == 0 else f'{word}({i + 1})'} {phones}")
     return "\n".join(lines) + "\n"
 
 

@@ -29,6 +29,7 @@ from assistant.speech.adapt import (
     find_tool,
     mixture_weights_file,
     prompts,
+    read_fsg,
     read_sendump,
 )
 from assistant.speech.asr import Hypothesis
@@ -197,16 +198,7 @@ TINY_WORDS = {"turn", "switch", "on", "off", "the", "lamp", "fan", "and"}
 
 def _walks(fsg: str, sentence: str) -> bool:
     """Whether `sentence` is a path of `fsg` from its start state to its final state."""
-    arcs: dict[int, list[tuple[int, str]]] = {}
-    start = final = -1
-    for line in fsg.splitlines():
-        parts = line.split()
-        if parts[:1] == ["START_STATE"]:
-            start = int(parts[1])
-        elif parts[:1] == ["FINAL_STATE"]:
-            final = int(parts[1])
-        elif parts[:1] == ["TRANSITION"]:
-            arcs.setdefault(int(parts[1]), []).append((int(parts[2]), parts[4]))
+    start, final, arcs = read_fsg(fsg)
     states = {start}
     for word in sentence.split():
         states = {to for state in states for to, said in arcs.get(state, []) if said == word}
