@@ -254,13 +254,13 @@ def bench_accuracy(config_dir: Path) -> int:
     """Accuracy per category on the YAML suites, and latency per layer, through the real pipeline."""
     from devices.registry import Registry
 
-    from .evaluate import SUITE_NAMES, DryRunDevices, evaluate, load_suite, print_report
+    from .evaluate import FIRST_RUN_SUITES, SUITE_NAMES, DryRunDevices, evaluate, load_suite, print_report
     from .pipeline import Pipeline, build_understander, load_classifier
 
     config = load_config(config_dir)
     layer, _ = load_classifier(config)
     root = Path(__file__).resolve().parents[1] / "tests" / "intents"
-    for name in SUITE_NAMES:
+    for name in (*SUITE_NAMES, *FIRST_RUN_SUITES):
         folder = root / name
         if not folder.is_dir():
             print(f"(no {folder}: the YAML suites ship with the source tree)")

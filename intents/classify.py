@@ -53,6 +53,20 @@ _DOWN = frozenset(
         "less",
     }
 )
+# A step up or down is only guessed when some word speaks of a direction, a level or how it feels: "it's
+# raining" is no "warmer", though the classifier may rank it so.
+DIRECTION_HINTS = (
+    _UP
+    | _DOWN
+    | frozenset(
+        {
+            "cold", "chilly", "freezing", "hot", "warm", "cool", "stuffy", "boiling", "heat", "heating",
+            "dark", "dim", "bright", "gloomy", "black", "glare", "blinding", "loud", "quiet", "noisy", "hear",
+            "blasting", "deafening", "notch", "bit", "little", "touch", "turn", "crank", "bump", "nudge",
+            "boost", "too", "much",
+        }
+    )
+)  # fmt: skip
 # (words that say this intent, words that say its opposite): a match is refused when only the opposite was
 # said; for turn_on/turn_off the intent's own word must be there too.
 POLARITY: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
@@ -330,6 +344,8 @@ class ClassifierLayer:
             return Understanding()
         if self._unknown_thing(linked):
             return Understanding()  # "open the window in the bedroom": a thing the home does not have
+        if asked in DIRECTED_INTENTS and DIRECTION_HINTS.isdisjoint(tokens):
+            return Understanding()
         if (asked in CONTENT_INTENTS or asked in DIRECTED_INTENTS) and self._unknown_words(linked):
             # "play some jazz": what to play cannot be honoured, so play nothing; "make it cozy": which
             # way is a guess.
@@ -728,6 +744,8 @@ def _polarity_agrees(intent: str, tokens: Sequence[str]) -> bool:
     said = set(tokens) | {PHRASAL[pair] for pair in itertools.pairwise(tokens) if pair in PHRASAL}
     if said & opposite and not said & own:
         return False
+    if intent in ("turn_on", "turn_off") and said & opposite:
+        return False  # "turn off the lamp but leave the ceiling light on": both ways said, either is a guess
     return bool(said & own) or intent not in MUST_SAY
 
 

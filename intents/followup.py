@@ -266,6 +266,10 @@ class FollowUps:
         if "both" in tokenize(match.text):
             return self._both(match, history, allowed)
         for turn in reversed(history):
+            if _not_understood(turn) and self._names_said(turn.text):
+                # "same for the bedroom light but at 40" not understood, then "make that one warm white":
+                # "that one" is most likely the device of the turn not understood; ask, never guess.
+                return None
             ids = [i for i in _devices(turn) if allowed is None or self.index.type_of(i) in allowed]
             if len(ids) > 1 and _singular(match):
                 return Ambiguous(tuple(dict.fromkeys(ids)))  # "turn it off" after two devices: which one?
@@ -281,6 +285,11 @@ class FollowUps:
         slots = {k: v for k, v in match.slots.items() if k not in TARGET_SLOTS}
         slots.update(domain=SlotValue(domain, ""), plural=SlotValue(True, ""))
         return [replace(match, slots=slots)]
+
+    def _names_said(self, text: str) -> bool:
+        """Whether `text` holds the name of one of the home's devices."""
+        words = tokenize(text, strip_phrases=False)
+        return any(tuple(words[i : i + len(name)]) == name for name in self._names for i in range(len(words)))
 
     def _both(
         self, match: IntentMatch, history: Sequence[Turn], allowed: frozenset[str] | None
@@ -312,6 +321,13 @@ class FollowUps:
         }
         base = last.commands[0] if last.commands else asked
         slots = {k: SlotValue(_restore(k, v), "") for k, v in base["slots"].items() if k not in TARGET_SLOTS}
+        if "value" in match.slots:
+            # "… but at 40": the new value takes the place of the last setting's, and there must be one
+            setting = VALUE_INTENTS.get(str(base["intent"]))
+            if setting is None or setting not in slots:
+                return None
+            slots[setting] = match.slots["value"]
+            match = replace(match, slots={k: v for k, v in match.slots.items() if k != "value"})
         if match.intent == "followup_name" and "name" in match.slots:
             slots["name"] = match.slots["name"]
             words = tokenize(match.text)
@@ -339,7 +355,12 @@ class FollowUps:
             if there:
                 slots["area"] = SlotValue(area, "")
         else:
-            slots["area"] = match.slots["area"]
+            if "area" in match.slots:
+                slots["area"] = match.slots["area"]
+            elif client_area is not None:
+                slots["area"] = SlotValue(client_area, "here")  # "and in here too"
+            else:
+                return None
             said = match.slots.get("domain")
             domain = base["slots"].get("domain") or self._type_of(base.get("devices", ()))
             if said is not None and said.text:
@@ -816,6 +837,11 @@ def _as_turn(match: IntentMatch, area_of: Callable[[str], str | None]) -> Turn:
 def _contains(tokens: Sequence[str], words: tuple[str, ...]) -> bool:
     n = len(words)
     return any(tuple(tokens[i : i + n]) == words for i in range(len(tokens) - n + 1))
+
+
+def _not_understood(turn: Turn) -> bool:
+    """Whether a turn was not understood at all: it meant nothing, did nothing and asked nothing."""
+    return turn.intent is None and not turn.commands and turn.question is None and not turn.device_ids
 
 
 def _latest_devices(history: Sequence[Turn]) -> list[str]:

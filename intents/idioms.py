@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from .mood import DAY_PARTS, REPEAT_UNITS, TIMER_WORDS, WHEN_WORDS
+from .normalize import GERUND_BASES
 from .numbers import NUMBER_WORDS
 
 # Whole clauses that are household idioms, and the order each stands for. "{a}" is an optional article.
@@ -97,7 +98,53 @@ def rephrase(tokens: Sequence[str], names: Collection[str]) -> list[str]:
     words = _asked_as_wish(_without_remembering(words))
     words = asked_indirectly(words, names) or words
     words = _without_reason(words, names)
+    words = order_first(_verb_not_gerund(words), names)
     return _positions_first(words)
+
+
+# Orders said after their device, as in notes and lists: "front door unlock", "garage door shut",
+# "bedroom heating up a notch"; each with the words that say it first. Not "lock": "the front door lock" is
+# as likely the lock itself, named.
+TRAILING_ORDERS: dict[str, tuple[str, ...]] = {
+    "unlock": ("unlock",),
+    "open": ("open",),
+    "close": ("close",),
+    "shut": ("close",),
+    "pause": ("pause",),
+    "play": ("play",),
+    "resume": ("resume",),
+    "up": ("turn",),
+    "down": ("turn",),
+}
+# What may follow such an order: "a notch", "a bit", "please".
+ORDER_TAILS = frozenset({"a", "bit", "little", "notch", "touch", "please", "now", "thanks"})
+
+
+def order_first(words: list[str], names: Collection[str], *, said_apart: bool = False) -> list[str]:
+    """ "front door unlock" → "unlock front door"; "bedroom heating up a notch" → "turn bedroom heating up a
+    notch". Only when every word before the order is a device or room name (or an article), so no
+    sentence with a verb of its own is ever turned around. `said_apart`: a pause or a colon set the order
+    off ("front door: lock"), so "lock" is the order too."""
+    orders = {**TRAILING_ORDERS, "lock": ("lock",)} if said_apart else TRAILING_ORDERS
+    at = next((i for i, w in enumerate(words) if w in orders), None)
+    if at is None:
+        return words
+    word, before, after = words[at], words[:at], words[at + 1 :]
+    if not before or any(w not in names and w not in REASON_OWNERS for w in before):
+        return words
+    if any(w not in ORDER_TAILS for w in after):
+        return words
+    if word in UP_DOWN:
+        return ["turn", *before, word, *after]
+    return [*orders[word], *before, *after]
+
+
+# Orders said as "-ing" after "as well as", "along with": "… as well as closing the garage door".
+def _verb_not_gerund(words: list[str]) -> list[str]:
+    """ "closing the garage door" → "close the garage door"."""
+    if words and words[0] in GERUND_BASES:
+        return [GERUND_BASES[words[0]], *words[1:]]
+    return words
 
 
 # Asking to be given a timer: "give me a timer for ten minutes" sets one.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # A location inside a parsed YAML document: keys and list indexes from the root, e.g.
@@ -62,3 +62,23 @@ class IntentMatch:
     text: str = ""
     confidence: float = 1.0
     source: str = "template"
+
+
+def with_area_aliases(entities: Sequence[EntityName], areas: Sequence[AreaName]) -> list[EntityName]:
+    """Each device whose name opens with its room's name, also named with the room's other names: "the
+    lounge ceiling light" is the "living room ceiling light" when the living room is also the lounge."""
+    rooms = {a.id: a.names for a in areas}
+    named: list[EntityName] = []
+    for entity in entities:
+        room_names = rooms.get(entity.area or "", ())
+        extra = [
+            f"{other} {name[len(room) :].strip()}"
+            for name in entity.names
+            for room in room_names
+            if name.lower().startswith(room.lower() + " ")
+            for other in room_names
+            if other != room
+        ]
+        new = [n for n in dict.fromkeys(extra) if n.lower() not in {m.lower() for m in entity.names}]
+        named.append(replace(entity, names=(*entity.names, *new)) if new else entity)
+    return named

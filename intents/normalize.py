@@ -128,6 +128,10 @@ GERUND_BASES = {
     "stopping": "stop",
     "cancelling": "cancel",
     "canceling": "cancel",
+    "shutting": "shut",
+    "changing": "change",
+    "brightening": "brighten",
+    "muting": "mute",
 }
 
 # Phrases dropped only at the very end of an utterance.
@@ -184,6 +188,8 @@ CHAT_SPELLINGS: dict[str, tuple[str, ...]] = {
     "gotta": ("got", "to"),
     "thx": ("thanks",),
     "ty": ("thanks",),
+    "izit": ("is", "it"),
+    "innit": ("isn't", "it"),
 }
 # A letter typed three or more times ("sooo hot", "offff") is one said with feeling: kept twice, which
 # restores "off" and "too"; the few words that then still carry a double are mapped back.
@@ -356,6 +362,10 @@ def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:
     tokens = [t for t in _TOKEN.findall(_symbols(folded)) if t not in FILLERS]
     if not _IN_FULL.keys().isdisjoint(tokens):
         tokens = [full for t in tokens for full in _IN_FULL.get(t, (t,))]
+    if "room" in tokens:
+        tokens = _room_there(tokens)
+    if not _POINTED.isdisjoint(tokens):
+        tokens = _pointing(tokens)
     if any(t.endswith("'s") for t in tokens):
         tokens = _noun_is(tokens)
     if "too" in tokens:  # "way too hot", "far too loud": as much as "too hot"
@@ -367,6 +377,49 @@ def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:
     if "more" in tokens or "less" in tokens:
         tokens = _comparatives(tokens)
     return strip_edge_phrases(tokens) if strip_phrases else tokens
+
+
+# The room just talked about, named by pointing: "close the blinds in that room" is "… in there".
+_ROOM_POINTERS: tuple[tuple[str, ...], ...] = (
+    ("in", "that", "room"),
+    ("in", "the", "same", "room"),
+    ("in", "that", "same", "room"),
+)
+
+
+# Pointing at devices just talked about, said as the pronoun the templates know: "make that one orange" is
+# "make that orange", "resume both of them" is "resume them both". Not "this one": "skip this one" is a song.
+_POINTING: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("that", "one"): ("that",),
+    ("those", "ones"): ("those",),
+    ("both", "of", "them"): ("them", "both"),
+    ("the", "two", "of", "them"): ("them", "both"),
+}
+_POINTED = frozenset(words[-1] for words in _POINTING)
+
+
+def _pointing(tokens: list[str]) -> list[str]:
+    """Pointing words said as a pronoun (see `_POINTING`); "not that one" and "the other one" stay."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        found = next((w for w in _POINTING if tuple(tokens[i : i + len(w)]) == w), None)
+        if found is None or (out and out[-1] in ("not", "the")):
+            out.append(tokens[i])
+            i += 1
+            continue
+        out.extend(_POINTING[found])
+        i += len(found)
+    return out
+
+
+def _room_there(tokens: list[str]) -> list[str]:
+    """ "in that room" said as "in there" (see `_ROOM_POINTERS`)."""
+    for phrase in _ROOM_POINTERS:
+        for i in range(len(tokens) - len(phrase) + 1):
+            if tuple(tokens[i : i + len(phrase)]) == phrase:
+                return [*tokens[:i], "in", "there", *tokens[i + len(phrase) :]]
+    return tokens
 
 
 def _comparatives(tokens: list[str]) -> list[str]:

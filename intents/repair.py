@@ -199,3 +199,51 @@ def after_leading_no(text: str, opens_order: Callable[[str], bool]) -> str:
     said_apart = any(c in marker for c in ",.!;:-") or len(marker.split()) > 1
     first = rest.split(maxsplit=1)[0].lower()
     return rest if said_apart or opens_order(first) else text
+
+
+# A word broken off before it was finished: "fr—", "liv-".
+_BROKEN_OFF = re.compile(r"\w[-\u2014\u2013]$")
+_PLAIN = re.compile(r"[^\w']+")
+RESTART_FILLERS = frozenset({"uh", "uhh", "um", "umm", "uhm", "er", "erm", "hmm", "ah"})
+MAX_RESTART = 4  # words said again: "open the, open the garage door"
+
+
+def without_restarts(text: str) -> str:
+    """`text` without the words a speaker started and then said again from the top: "open the, open the
+    garage door", "switch the uh the coffee, the coffee maker on", "lock the fr— the front door", "close
+    the liv- living room blinds". Only words said again exactly, or a word broken off with a dash that the
+    next word completes, are dropped; never a number ("ten ten" may be a time), so nothing said once is
+    lost."""
+    for _ in range(8):  # each pass drops one restart; eight is more than anyone stammers
+        words = [
+            (m.start(), plain, bool(_BROKEN_OFF.search(m.group())))
+            for m in re.finditer(r"\S+", text)
+            if (plain := _PLAIN.sub("", m.group().lower())) and plain not in RESTART_FILLERS
+        ]
+        cut = _restart(words)
+        if cut is None:
+            return text
+        text = text[: words[cut[0]][0]] + text[words[cut[1]][0] :]
+    return text
+
+
+def _restart(words: Sequence[tuple[int, str, bool]]) -> tuple[int, int] | None:
+    """The first run of words [i, k) that the words from k say again; None when there is none."""
+    for k in range(1, len(words)):
+        for size in range(1, min(k, MAX_RESTART) + 1):
+            i = k - size
+            if k + size > len(words):
+                continue
+            said, again = words[i:k], words[k : k + size]
+            if any(w[1].isdigit() or parse_number([w[1]], 0) is not None for w in said):
+                continue
+            if all(a[1] == b[1] for a, b in zip(said[:-1], again[:-1], strict=True)) and _said_again(
+                said[-1], again[-1]
+            ):
+                return i, k
+    return None
+
+
+def _said_again(first: tuple[int, str, bool], second: tuple[int, str, bool]) -> bool:
+    """The same word, or the first broken off with a dash and the second completing it."""
+    return first[1] == second[1] or (first[2] and second[1].startswith(first[1]) and first[1] != second[1])

@@ -15,8 +15,18 @@ Parser = Callable[[Sequence[str]], IntentMatch | None]
 
 # Words that join commands; "and then" and friends are handled as runs of these.
 JOINERS = frozenset({"and", "then", "also", "plus", "afterwards"})
-# "after that" and "and also" are joiners only as a whole; "that" alone is not.
-JOINER_PAIRS = frozenset({("after", "that")})
+# Joiners of several words, cut as a whole: "after that" ("that" alone is not one), "as well as", "along
+# with". Longest first, so "and then" is not cut twice.
+JOINER_RUNS: tuple[tuple[str, ...], ...] = (
+    ("as", "well", "as"),
+    ("along", "with"),
+    ("together", "with"),
+    ("after", "that"),
+    ("and", "also"),
+    ("and", "then"),
+)
+# Every word of a joiner: never spell-corrected ("plus" is no misspelt "plugs").
+JOINER_WORDS = JOINERS | {w for run in JOINER_RUNS for w in run}
 # A part without a verb ("... and the bedroom fan") borrows the verb of the part before it.
 CARRIERS: dict[str, tuple[str, ...]] = {
     "turn_on": ("turn", "on"),
@@ -99,7 +109,7 @@ class CommandSplitter:
         shared = shared or _share_tail(segments, parse)
         if shared is not None:
             return shared
-        cache: dict[tuple[int, int], IntentMatch | None] = {}
+        cache: dict[tuple[int, int], tuple[IntentMatch, ...] | None] = {}
         # Fewest parts first: words like "and" inside a device name keep their part whole.
         for cuts in _partitions(len(segments)):
             matches = self._parse_parts(segments, cuts, parse, strict or parse, cache)
@@ -113,41 +123,61 @@ class CommandSplitter:
         cuts: tuple[int, ...],
         parse: Parser,
         strict: Parser,
-        cache: dict[tuple[int, int], IntentMatch | None],
+        cache: dict[tuple[int, int], tuple[IntentMatch, ...] | None],
     ) -> tuple[IntentMatch, ...] | None:
         matches: list[IntentMatch] = []
         bounds = (0, *cuts, len(segments))
         for start, end in itertools.pairwise(bounds):
             key = (start, end)
             if key not in cache:
-                words = [w for segment in segments[start:end] for w in (*segment, "and")][:-1]
-                # "... not the speaker": a negated part is no command, and the rest may not be meant either.
-                negated = NEGATIONS & set(words)
-                match = None if negated else (parse if end - start == 1 else strict)(words)
-                # "... and the bedroom fan": a part that names only a target takes the verb before it.
-                verbless = bool(words) and words[0] in self._target_starts
-                # A part the classifier guessed a verb for ("the lights in here" as "dim") borrows one too,
-                # unless the part says its own ("garage door open"): that verb is the part's, not the last.
-                guessed = (
-                    match is None
-                    or match.intent in VERBLESS
-                    or (match.source == "classifier" and not (OWN_VERBS | QUANTITIES) & set(words))
-                )
-                if words and words[0] in DIRECTIONS and start > 0 and not negated:
-                    # "temperature up in the bedroom and down in the lounge": "temperature down in …"
-                    match = _direction_anew(words, matches[-1], parse)
-                elif verbless and guessed and start > 0 and not negated:
-                    borrowed = self._borrow_verb(words, matches[-1], parse)
-                    if borrowed is not None or match is None or match.intent in VERBLESS:
-                        match = borrowed
-                elif match is not None and match.intent in VERBLESS and start == 0:
-                    match = None  # "the tv, turn it off": a target said first is no command of its own
-                cache[key] = match
-            match = cache[key]
-            if match is None:
+                cache[key] = self._parse_group(segments, start, end, parse, strict, matches)
+            found = cache[key]
+            if found is None:
                 return None
-            matches.append(match)
+            matches.extend(found)
         return tuple(matches)
+
+    def _parse_group(
+        self,
+        segments: list[list[str]],
+        start: int,
+        end: int,
+        parse: Parser,
+        strict: Parser,
+        before: list[IntentMatch],
+    ) -> tuple[IntentMatch, ...] | None:
+        """The commands of segments[start:end] read as one part; None when they do not read."""
+        words = [w for segment in segments[start:end] for w in (*segment, "and")][:-1]
+        # "... not the speaker": a negated part is no command, and the rest may not be meant either.
+        negated = NEGATIONS & set(words)
+        match = None if negated else (parse if end - start == 1 else strict)(words)
+        # "... and the bedroom fan": a part that names only a target takes the verb before it.
+        verbless = bool(words) and words[0] in self._target_starts
+        # A part the classifier guessed a verb for ("the lights in here" as "dim") borrows one too,
+        # unless the part says its own ("garage door open"): that verb is the part's, not the last.
+        guessed = (
+            match is None
+            or match.intent in VERBLESS
+            or (match.source == "classifier" and not (OWN_VERBS | QUANTITIES) & set(words))
+        )
+        if words and words[0] in DIRECTIONS and start > 0 and not negated:
+            # "temperature up in the bedroom and down in the lounge": "temperature down in …"
+            match = _direction_anew(words, before[-1], parse)
+        elif verbless and guessed and start > 0 and not negated:
+            # "… and the lounge ceiling light too": the "too" only says the verb is shared
+            borrowed = self._borrow_verb(_without_too(words), before[-1], parse)
+            if borrowed is not None or match is None or match.intent in VERBLESS:
+                match = borrowed
+        elif match is not None and match.intent in VERBLESS and start == 0:
+            match = None  # "the tv, turn it off": a target said first is no command of its own
+        if match is not None:
+            return (match,)
+        if end - start == 1 or negated:
+            return None
+        # "set the lamp and the bedroom light to 30 percent and lock the front door": a value or a verb
+        # said once for the first few parts is theirs, as it would be for the whole sentence.
+        group = segments[start:end]
+        return _share_value(group, strict) or _share_tail(group, parse)
 
     @staticmethod
     def _borrow_verb(words: list[str], previous: IntentMatch, parse: Parser) -> IntentMatch | None:
@@ -159,11 +189,11 @@ class CommandSplitter:
                 return match
         carrier = CARRIERS.get(previous.intent)
         own = words[-1] if words[-1] in DIRECTIONS else None
-        if carrier is None or (own is not None and own != SAID_DIRECTION.get(previous.intent)):
+        if own is not None and own != SAID_DIRECTION.get(previous.intent):
             return None  # "… and the heating down" after "turn the fan off": never "turn off the heating"
-        tries = [[*carrier, *words]]
+        tries = [[*carrier, *words]] if carrier is not None else []
         domain = previous.slots.get("domain")
-        if domain is not None and domain.text:
+        if carrier is not None and domain is not None and domain.text:
             # "turn off the lights in the kitchen and the hallway": the hallway's lights.
             tries.append([*carrier, *words, *domain.text.split()])
         # "make the living room 21 degrees and the bedroom 18": the words around the earlier part's target
@@ -172,6 +202,11 @@ class CommandSplitter:
         if frame is not None:
             prefix, suffix = frame
             tries += [[*prefix, *words, *suffix], [*prefix, *words]]
+        # "turn the heating up in the living room and the bedroom", "make the lamp blue and the ceiling light
+        # too": the earlier part with its target swapped for this one
+        swapped = _target_swapped(previous, words)
+        if swapped is not None and not _says_amount(words):
+            tries.append(swapped)  # never "the bedroom blinds all the way": that part says its own amount
         for attempt in tries:
             match = parse(attempt)
             if match is not None and match.intent == previous.intent:
@@ -226,11 +261,11 @@ def _segments(tokens: list[str], boundaries: Sequence[int]) -> list[list[str]]:
             segments[-1].extend(tokens[i:number])
             i = number
             continue
-        pair = tuple(tokens[i : i + 2])
-        if pair in JOINER_PAIRS or tokens[i] in JOINERS or i in cut_at:
+        run = next((r for r in JOINER_RUNS if tuple(tokens[i : i + len(r)]) == r), None)
+        if run is not None or tokens[i] in JOINERS or i in cut_at:
             if segments[-1]:
                 segments.append([])
-            skip = 2 if pair in JOINER_PAIRS else (1 if tokens[i] in JOINERS else 0)
+            skip = len(run) if run is not None else (1 if tokens[i] in JOINERS else 0)
             if skip:
                 i += skip
                 continue
@@ -247,7 +282,7 @@ def _share_value(segments: list[list[str]], parse: Parser) -> tuple[IntentMatch,
     """ "Set the reading lamp and the bedroom light to 50 percent": the value said once at the end goes with
     every target, and the verb said once at the start too. Only when every part then parses exactly, as
     the same intent with the same value; None otherwise."""
-    first, last = segments[0], segments[-1]
+    first, last = segments[0], [w for w in segments[-1] if w not in GATHERING]  # "… both green"
     for verb_words in (1, 2):
         verb = first[:verb_words]
         ending = parse([*verb, *last])
@@ -389,6 +424,43 @@ SAID_DIRECTION: dict[str, str] = {
     "volume_down": "down",
     "temperature_down": "down",
 }
+
+
+TOO = (("too",), ("as", "well"))
+
+
+def _without_too(words: list[str]) -> list[str]:
+    """The words without a closing "too" or "as well"."""
+    for tail in TOO:
+        if len(words) > len(tail) and tuple(words[-len(tail) :]) == tail:
+            return words[: -len(tail)]
+    return words
+
+
+AMOUNT_WORDS = frozenset({"way", "halfway", "half", "full", "fully", "max", "maximum", "percent", "quarter"})
+
+
+def _says_amount(words: list[str]) -> bool:
+    """Whether words say an amount of their own ("all the way", "to 40", "halfway")."""
+    return any(w in AMOUNT_WORDS or w in NUMBER_WORDS or w[:1].isdigit() for w in words)
+
+
+def _target_swapped(previous: IntentMatch, words: list[str]) -> list[str] | None:
+    """The words of an earlier part with `words` said in place of its target: of its room when it named
+    its devices by room ("… in the living room" → "… in the bedroom"), else of its whole target; None
+    when the target's words cannot be found."""
+    tokens = previous.text.split()
+    area = previous.slots.get("area")
+    if area is not None and area.text and "name" not in previous.slots:
+        at = _find(tokens, area.text)
+        span = None if at is None else (at, at + len(area.text.split()))
+    else:
+        span = _target_span(tokens, previous)
+    if span is None:
+        return None
+    start, end = span
+    said = words[1:] if words[:1] and words[0] in ARTICLES and tokens[start - 1 : start] == ["the"] else words
+    return [*tokens[:start], *said, *tokens[end:]]
 
 
 def _verb_before_target(match: IntentMatch) -> list[str] | None:

@@ -22,8 +22,8 @@ from .classify import DIRECTED_INTENTS, NUMBER_SLOTS, POLARITY, RELATIVE_TO_SET,
 from .context import Turn
 from .document import IntentData
 from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, last_acting, refers
-from .idioms import asked_indirectly, rephrase
-from .model import AreaName, EntityName, IntentMatch, SlotValue
+from .idioms import asked_indirectly, order_first, rephrase
+from .model import AreaName, EntityName, IntentMatch, SlotValue, with_area_aliases
 from .mood import (
     TIMER_INTENTS,
     TIMER_WORDS,
@@ -33,14 +33,14 @@ from .mood import (
     not_an_order,
     opening_stripped,
 )
-from .normalize import strip_edge_phrases, tokenize
+from .normalize import GERUND_BASES, strip_edge_phrases, tokenize
 from .numbers import DENOMINATORS, NUMBER_WORDS
 from .partial import partial_names
 from .places import Places
 from .recognizer import TemplateRecognizer
-from .repair import Repair, after_leading_no, find_repair, readings
+from .repair import Repair, after_leading_no, find_repair, readings, without_restarts
 from .speller import SpellCorrector
-from .split import CARRIERS, GATHERING, CommandSplitter
+from .split import CARRIERS, GATHERING, JOINER_WORDS, CommandSplitter
 from .targets import EntityIndex, resolve_targets
 from .vocabulary import sentence_words, template_words
 
@@ -48,6 +48,10 @@ from .vocabulary import sentence_words, template_words
 CONTEXT_INTENTS = frozenset(
     {"repeat", "undo", "more", "less", "followup_value", "followup_area", "followup_name"}
 )
+# Ways of addressing someone, never spell-corrected: "thank you, dear" is no "hear".
+ADDRESSED = frozenset({"dear", "darling", "honey", "babe", "sweetie", "mate", "love", "hun"})
+# Joiners ("plus" is no misspelt "plugs"), "-ing" orders ("closing" no "cooking") and ways of addressing.
+NEVER_CORRECTED = JOINER_WORDS | GERUND_BASES.keys() | ADDRESSED
 # Common speech-recognition slips worth fixing before anything else ("turn of the light" means off).
 ASR_FIXES: dict[tuple[str, str], tuple[str, str]] = {
     ("turn", "of"): ("turn", "off"),
@@ -141,6 +145,7 @@ class Understander:
         cache_dir: Path | None = None,
     ) -> None:
         self.data = data
+        entities = with_area_aliases(entities, areas)
         self._entities, self._areas = tuple(entities), tuple(areas)
         # `cache_dir` keeps the compiled templates on disk, for a fast restart with unchanged templates.
         self.recognizer = TemplateRecognizer(data, entities, areas, cache_dir=cache_dir)
@@ -158,7 +163,7 @@ class Understander:
         compounds = {w for w in names - words if w.isalpha() and len(w) > 5}
         self.speller = SpellCorrector(
             words,
-            keep=names | NUMBER_WORDS | DENOMINATORS.keys() | NEGATIONS | GATHERING,
+            keep=names | NUMBER_WORDS | DENOMINATORS.keys() | NEGATIONS | GATHERING | NEVER_CORRECTED,
             compounds=compounds,
         )
         self._name_words = frozenset(names)
@@ -179,6 +184,7 @@ class Understander:
         spoken = for_assistant(text, self._command_words.__contains__)
         if spoken is not None:
             text = spoken  # "Jack, the bath's running. Fan on": only what is said to the assistant
+        text = without_restarts(text)  # "open the, open the garage door": what was said again counts once
         text = self.places.rewrite(text)  # "the lamp by the sofa": the lamp in the living room
         text = after_leading_no(text, _starts_an_order)  # "no, 20": the correction is "20"
         tokens = fix_asr(tokenize(text))
@@ -578,6 +584,9 @@ class Understander:
         if any(NEGATIONS & set(c) or describes_state(c) for c in clauses):
             return None
         match = self._clause(strip_edge_phrases(list(tokens)))
+        if match is None and len(clauses[-1]) == 1:
+            # "front door: lock": an order set off after its device
+            match = self._clause(order_first(list(tokens), self._name_words, said_apart=True))
         return None if match is None or match.intent in VERBLESS else replace(match, source="split")
 
     def _command_amid_remarks(self, tokens: Sequence[str]) -> IntentMatch | None:
@@ -729,7 +738,9 @@ class Understander:
         match = self._exact_tokens(tokens)
         if match is not None:
             return match
-        if self.classifier is not None:
+        if self.classifier is not None and not self.splitter.joined(tokens):
+            # words that join several commands are never one guessed command ("open the blinds and turn
+            # off the lights" is no "turn off the blinds"); the splitter reads them
             found = self.classifier.classify(list(tokens), " ".join(tokens))
             if len(found.matches) == 1:
                 return found.matches[0]
@@ -859,11 +870,16 @@ IMPERSONAL = (
 def _other_verb_said(intent: str, tokens: Sequence[str]) -> bool:
     """Whether the tokens hold a word that orders something else than `intent` ("open" beside turn_on)."""
     own = POLARITY[intent][0] if intent in POLARITY else frozenset()
-    said = set(tokens) - own
+    # "same on the tv": "on" there says where, not what
+    said = set(tokens) - own - ({"on"} if _contains_run(tokens, ("same", "on")) else set())
     others = [
         words for other, (words, _) in POLARITY.items() if other not in (intent, *TIMER_INTENTS, "nevermind")
     ]
     return any(said & words for words in others)
+
+
+def _contains_run(tokens: Sequence[str], run: tuple[str, ...]) -> bool:
+    return any(tuple(tokens[i : i + len(run)]) == run for i in range(len(tokens) - len(run) + 1))
 
 
 # Verbs that open an order (after a joiner): a clause that starts with one is no remark.
@@ -1179,8 +1195,9 @@ def _swapped(said: str, fixed: str) -> bool:
 
 
 def comma_boundaries(text: str, count: int) -> tuple[int, ...]:
-    """Token indexes where a comma or semicolon separated the text (commas vanish in tokens)."""
-    pieces = re.split(r"[,;!?]|\.(?!\d)", text)
+    """Token indexes where a comma, semicolon, dash, colon or full stop separated the text (they vanish in
+    tokens)."""
+    pieces = re.split(r"[,;!?\u2014\u2013\u2026\u2192]|:(?!\d)|\s-+\s|\.(?!\d)", text)
     if len(pieces) < 2:
         return ()
     lengths = [len(tokenize(piece, strip_phrases=False)) for piece in pieces]
