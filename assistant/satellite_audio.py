@@ -25,14 +25,17 @@ class AudioDeviceError(Exception):
     """No audio device (or no PortAudio): a message saying what to install or choose."""
 
 
-def load_sounddevice() -> ModuleType:
+FILES_INSTEAD = "use --input/--output files"  # what a satellite can do without PortAudio
+
+
+def load_sounddevice(alternative: str = FILES_INSTEAD) -> ModuleType:
     """The sounddevice module, imported only when a microphone or speaker is really used."""
     try:
         import sounddevice  # type: ignore[import-untyped]
     except OSError as err:  # the wheel is pure Python; the PortAudio library comes from the system
         raise AudioDeviceError(
             f"PortAudio is missing ({err}): install it with `sudo apt install libportaudio2` "
-            "(or use --input/--output files)"
+            f"(or {alternative})"
         ) from err
     except ImportError as err:
         raise AudioDeviceError("the sounddevice package is missing: pip install sounddevice") from err
@@ -59,15 +62,19 @@ class Microphone(Protocol):
 
 
 class DeviceMicrophone:
-    """The default input device through PortAudio, in 20 ms frames."""
+    """The default input device through PortAudio, in 20 ms frames.
 
-    def __init__(self, device: str | int | None = None) -> None:
+    `alternative` is what the missing-PortAudio error suggests doing instead.
+    """
+
+    def __init__(self, device: str | int | None = None, *, alternative: str = FILES_INSTEAD) -> None:
         self._device = device
+        self._alternative = alternative
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=500)  # 10 s; older audio is dropped
         self._stream: Any = None
 
     async def open(self) -> None:
-        sd = load_sounddevice()
+        sd = load_sounddevice(self._alternative)
         loop = asyncio.get_running_loop()
 
         def callback(indata: Any, _frames: int, _time: Any, _status: Any) -> None:
@@ -84,7 +91,9 @@ class DeviceMicrophone:
             )
             self._stream.start()
         except Exception as err:  # PortAudioError and ValueError (no such device) both just say why
-            raise AudioDeviceError(f"cannot open the microphone: {err}") from err
+            raise AudioDeviceError(
+                f"cannot open the microphone: {err} (`python -m sounddevice` lists the devices)"
+            ) from err
 
     def _put(self, data: bytes) -> None:
         if self._queue.full():
