@@ -216,7 +216,7 @@ def without_restarts(text: str) -> str:
     lost."""
     for _ in range(8):  # each pass drops one restart; eight is more than anyone stammers
         words = [
-            (m.start(), plain, bool(_BROKEN_OFF.search(m.group())))
+            (m.start(), plain, bool(_BROKEN_OFF.search(m.group())), _numeric(plain))
             for m in re.finditer(r"\S+", text)
             if (plain := _PLAIN.sub("", m.group().lower())) and plain not in RESTART_FILLERS
         ]
@@ -227,7 +227,11 @@ def without_restarts(text: str) -> str:
     return text
 
 
-def _restart(words: Sequence[tuple[int, str, bool]]) -> tuple[int, int] | None:
+def _numeric(word: str) -> bool:
+    return word[:1].isdigit() or parse_number([word], 0) is not None
+
+
+def _restart(words: Sequence[tuple[int, str, bool, bool]]) -> tuple[int, int] | None:
     """The first run of words [i, k) that the words from k say again; None when there is none."""
     for k in range(1, len(words)):
         for size in range(1, min(k, MAX_RESTART) + 1):
@@ -235,7 +239,7 @@ def _restart(words: Sequence[tuple[int, str, bool]]) -> tuple[int, int] | None:
             if k + size > len(words):
                 continue
             said, again = words[i:k], words[k : k + size]
-            if any(w[1].isdigit() or parse_number([w[1]], 0) is not None for w in said):
+            if any(w[3] for w in said):
                 continue
             if all(a[1] == b[1] for a, b in zip(said[:-1], again[:-1], strict=True)) and _said_again(
                 said[-1], again[-1]
@@ -244,6 +248,6 @@ def _restart(words: Sequence[tuple[int, str, bool]]) -> tuple[int, int] | None:
     return None
 
 
-def _said_again(first: tuple[int, str, bool], second: tuple[int, str, bool]) -> bool:
+def _said_again(first: tuple[int, str, bool, bool], second: tuple[int, str, bool, bool]) -> bool:
     """The same word, or the first broken off with a dash and the second completing it."""
     return first[1] == second[1] or (first[2] and second[1].startswith(first[1]) and first[1] != second[1])
