@@ -10,7 +10,7 @@ from rapidfuzz import fuzz
 
 from .context import Turn
 from .model import AreaName, IntentMatch, SlotValue
-from .normalize import tokenize
+from .normalize import contains_run, tokenize
 from .numbers import parse_number
 from .targets import AMBIGUOUS, NO_DEVICE, EntityIndex, resolve_targets
 
@@ -289,7 +289,7 @@ class FollowUps:
     def _names_said(self, text: str) -> bool:
         """Whether `text` holds the name of one of the home's devices."""
         words = tokenize(text, strip_phrases=False)
-        return any(tuple(words[i : i + len(name)]) == name for name in self._names for i in range(len(words)))
+        return any(contains_run(words, name) for name in self._names)
 
     def _both(
         self, match: IntentMatch, history: Sequence[Turn], allowed: frozenset[str] | None
@@ -333,10 +333,10 @@ class FollowUps:
             words = tokenize(match.text)
             if "area" in match.slots:
                 slots["area"] = match.slots["area"]  # "and the ceiling light in the kitchen too"
-            elif _contains(words, ("in", "there")) and self._area_of(base.get("devices", ())) is not None:
+            elif contains_run(words, ("in", "there")) and self._area_of(base.get("devices", ())) is not None:
                 # "and the ceiling light in there too": in the room of the devices just talked about
                 slots["area"] = SlotValue(self._area_of(base.get("devices", ())), "")
-            elif _contains(words, ("in", "here")) and client_area is not None:
+            elif contains_run(words, ("in", "here")) and client_area is not None:
                 slots["area"] = SlotValue(client_area, "")
             else:
                 # "and the ceiling light" after the living room lamp: of the devices so called, the one in
@@ -693,7 +693,7 @@ class FollowUps:
         return _explicit(pending, ids, "both" if every == {"both"} else "all")
 
     def _area_in(self, tokens: Sequence[str]) -> str | None:
-        found = {area for words, area in self._areas.items() if _contains(tokens, words)}
+        found = {area for words, area in self._areas.items() if contains_run(tokens, words)}
         return found.pop() if len(found) == 1 else None
 
     def _choose(self, tokens: Sequence[str], candidates: Sequence[str]) -> list[str] | None:
@@ -832,11 +832,6 @@ def _as_turn(match: IntentMatch, area_of: Callable[[str], str | None]) -> Turn:
     command = {"intent": match.intent, "slots": {}, "devices": list(ids)}
     kind = {"domain": match.slots["domain"].value} if "domain" in match.slots else {}
     return Turn(match.text, match.intent, kind, tuple(ids), "", 0.0, True, commands=(command,) if ids else ())
-
-
-def _contains(tokens: Sequence[str], words: tuple[str, ...]) -> bool:
-    n = len(words)
-    return any(tuple(tokens[i : i + n]) == words for i in range(len(tokens) - n + 1))
 
 
 def _not_understood(turn: Turn) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .normalize import LEADING_PHRASES, polite_frame, strip_trailing_phrases
+from .normalize import LEADING_PHRASES, contains_run, polite_frame, strip_trailing_phrases
 from .numbers import NUMBER_WORDS
 
 # Intents that change nothing: answering them is harmless even when the words were not a question.
@@ -363,7 +363,7 @@ CALLED_OFF: tuple[tuple[str, ...], ...] = (
 def called_off(words: Sequence[str]) -> bool:
     """Whether the words say that something need not be done ("no need to …", "don't bother …") or
     dismiss a command verb ("forget turning the fan on", "… without switching on the lamp")."""
-    if any(_contains(words, p) for p in CALLED_OFF):
+    if any(contains_run(words, p) for p in CALLED_OFF):
         return True
     return any(
         w in GERUNDS and words[i - 1] in ("forget", "without", "skip") for i, w in enumerate(words) if i
@@ -396,7 +396,7 @@ def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
     ):
         return "question"  # "switch the light off once I've parked": a condition, not an order for now
     advice = {w for i, w in enumerate(words) if not _wished(words, i)} & ADVICE_WORDS
-    if advice or any(_contains(words, p) for p in ADVICE_PHRASES):
+    if advice or any(contains_run(words, p) for p in ADVICE_PHRASES):
         return "advice"
     if narrated(words):
         return "narration"
@@ -407,7 +407,7 @@ def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
         ("channel" in words or "channels" in words) and any(w.isdigit() or w in NUMBER_WORDS for w in words)
     ):
         return "cannot"
-    if "except" in words or "excluding" in words or any(_contains(words, p) for p in EXCEPTIONS):
+    if "except" in words or "excluding" in words or any(contains_run(words, p) for p in EXCEPTIONS):
         # "all the lights except the bedroom light": read without its exception it would act on the one
         # device the words keep out; Hearth does not yet subtract one reading from another
         return "exception"
@@ -488,7 +488,7 @@ def narrated(words: Sequence[str]) -> bool:
     """Whether the words tell of something done or being done (see `_narrated_past`), or doing again and
     again ("the kids keep switching the tv on"), or report an order given to someone (see `reported`),
     or tell of a habit of the past ("I used to set the thermostat to 25")."""
-    if reported(words) or _contains(words, ("used", "to")):
+    if reported(words) or contains_run(words, ("used", "to")):
         return True
     for i, word in enumerate(words[1:], start=1):
         before = words[i - 1]
@@ -560,10 +560,3 @@ def acts(intent: str) -> bool:
 def _copula_suffix(word: str) -> bool:
     """ "door's", "it's", "they're": a word with a contracted is/are (not "what's" or "let's")."""
     return (word.endswith("'s") or word.endswith("'re")) and word not in QUESTION_OPENERS
-
-
-def _contains(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    if phrase[0] not in words:
-        return False  # the common case, decided in one scan: every utterance is checked for each phrase
-    n = len(phrase)
-    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # Words that never carry meaning in a command; dropped everywhere (templates and names too, so a name
 # containing one still matches what the user says).
@@ -444,6 +445,14 @@ def _noun_is(tokens: list[str]) -> list[str]:
         else:
             out.append(token)
     return out
+
+
+def contains_run(words: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    """Whether `phrase` stands in `words`, its words together and in order."""
+    if not phrase or phrase[0] not in words:
+        return False  # the common case, decided in one scan: every utterance is checked for many phrases
+    n = len(phrase)
+    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
 
 
 def normalize(text: str) -> str:

@@ -33,7 +33,7 @@ from .mood import (
     not_an_order,
     opening_stripped,
 )
-from .normalize import GERUND_BASES, strip_edge_phrases, tokenize
+from .normalize import GERUND_BASES, contains_run, strip_edge_phrases, tokenize
 from .numbers import DENOMINATORS, NUMBER_WORDS
 from .partial import partial_names
 from .places import Places
@@ -871,15 +871,11 @@ def _other_verb_said(intent: str, tokens: Sequence[str]) -> bool:
     """Whether the tokens hold a word that orders something else than `intent` ("open" beside turn_on)."""
     own = POLARITY[intent][0] if intent in POLARITY else frozenset()
     # "same on the tv": "on" there says where, not what
-    said = set(tokens) - own - ({"on"} if _contains_run(tokens, ("same", "on")) else set())
+    said = set(tokens) - own - ({"on"} if contains_run(tokens, ("same", "on")) else set())
     others = [
         words for other, (words, _) in POLARITY.items() if other not in (intent, *TIMER_INTENTS, "nevermind")
     ]
     return any(said & words for words in others)
-
-
-def _contains_run(tokens: Sequence[str], run: tuple[str, ...]) -> bool:
-    return any(tuple(tokens[i : i + len(run)]) == run for i in range(len(tokens) - len(run) + 1))
 
 
 # Verbs that open an order (after a joiner): a clause that starts with one is no remark.
