@@ -72,8 +72,9 @@ DIRECTION_HINTS = (
 POLARITY: Mapping[str, tuple[frozenset[str], frozenset[str]]] = {
     "turn_on": (_ON, _OFF),
     "turn_off": (_OFF, _ON),
-    "open_cover": (_OPEN, _CLOSE),
-    "close_cover": (_CLOSE, _OPEN),
+    # "The bedroom blinds all the way": which way is a guess without a word of it.
+    "open_cover": (_OPEN | {"up", "let", "daylight", "sunlight", "sun", "dark"}, _CLOSE),
+    "close_cover": (_CLOSE | {"down", "draw", "privacy", "bright", "glare", "sun"}, _OPEN),
     "lock": (frozenset({"lock", "locked", "secure"}), frozenset({"unlock", "unlocked"})),
     "unlock": (frozenset({"unlock", "unlocked"}), frozenset({"lock", "locked"})),
     "media_play": (frozenset({"play", "resume", "continue", "unpause"}), frozenset({"pause", "stop"})),
@@ -185,7 +186,7 @@ def said_percent(words: Sequence[str]) -> int | None:
 
 
 # Intents only ever understood with one of their own words said: a guess at either would undo something.
-MUST_SAY = frozenset({"turn_on", "turn_off", "cancel_timer", "nevermind"})
+MUST_SAY = frozenset({"turn_on", "turn_off", "cancel_timer", "nevermind", "open_cover", "close_cover"})
 # Intents whose object may be content rather than a device ("play some jazz"): every word must be known.
 CONTENT_INTENTS = frozenset({"media_play"})
 # Which way to change a setting must come from words Hearth knows: "make it cozy in here" is no "cooler".
@@ -746,7 +747,10 @@ def _polarity_agrees(intent: str, tokens: Sequence[str]) -> bool:
         return False
     if intent in ("turn_on", "turn_off") and said & opposite:
         return False  # "turn off the lamp but leave the ceiling light on": both ways said, either is a guess
-    return bool(said & own) or intent not in MUST_SAY
+    if said & own or intent not in MUST_SAY:
+        return True
+    # "opent he garage door": a typed word that runs on past the order word still says it
+    return any(len(word) > 4 and word[:-1] in own for word in said)
 
 
 FRACTION_OF_ONE = {"half": 0.5, "quarter": 0.25, "quarters": 0.75}

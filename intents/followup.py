@@ -131,6 +131,14 @@ RESTATED_VALUE: Mapping[str, tuple[str, ...]] = {
     "set_color": ("make", "it"),
     "set_fan_speed": ("set", "it", "to"),
 }
+# "Swap that for green": a value said again as a change of the last one.
+SWAP_VERBS = frozenset({"swap", "change", "switch", "make"})
+SWAP_WORDS = frozenset({"for", "to", "with", "into"})
+# A value said alone for a device of this type, whatever was last done to it: (intent, words before it).
+# Only speeds: a colour alone after a light went on is too far from what was done to be sure of.
+RESTATED_BY_TYPE: Mapping[str, tuple[str, tuple[str, ...]]] = {"fan": ("set_fan_speed", ("set", "it", "to"))}
+# Said after a value to accept it ("medium's fine", "low will do"): no part of the value.
+ACCEPTING = (("is", "fine"), ("fine",), ("will", "do"), ("is", "good"), ("is", "ok"), ("is", "okay"))
 MAX_VALUE_WORDS = 3  # "purple", "warm white", "a bit warmer": anything longer is no value alone
 ORDINALS: Mapping[str, int] = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 QUERY_INTENTS = frozenset({"get_state", "get_temperature", "get_humidity"})
@@ -310,7 +318,9 @@ class FollowUps:
         self, match: IntentMatch, history: Sequence[Turn], client_area: str | None = None
     ) -> list[IntentMatch] | Ambiguous | None:
         last = next((t for t in reversed(history) if t.commands or t.intent in QUERY_INTENTS), None)
-        if last is None:
+        if last is None or any(_not_understood(t) for t in history[history.index(last) + 1 :]):
+            # "no, swap that for green" not understood, then "and the bedroom light the same": the same
+            # as what the speaker believes was just done, which is not the last thing done; ask
             return None
         # A question acts on nothing but was about devices: "is the hall light on?" then "what about the
         # garage" asks about the garage's light, not everything there.
@@ -347,13 +357,20 @@ class FollowUps:
             slots["domain"] = match.slots["domain"]
             area = self._area_of(base.get("devices", ()))
             pending = replace(match, intent=str(base["intent"]), slots=slots, source="context")
-            there = self._kind_in(pending, area)
-            here = self._kind_in(pending, client_area) if client_area != area else ()
+            words = tokenize(match.text)
+            there = self._kind_in(pending, area) if not contains_run(words, ("in", "here")) else ()
+            here = (
+                self._kind_in(pending, client_area)
+                if client_area != area and not contains_run(words, ("in", "there"))
+                else ()
+            )
             if there and here:
                 # Where the last device was, or where the speaker is? Ask rather than pick a room.
                 return Ambiguous(tuple(dict.fromkeys((*here, *there))), pending)
             if there:
                 slots["area"] = SlotValue(area, "")
+            elif here and contains_run(words, ("in", "here")):
+                slots["area"] = SlotValue(client_area, "here")
         else:
             if "area" in match.slots:
                 slots["area"] = match.slots["area"]
@@ -406,7 +423,19 @@ class FollowUps:
             said = noun if tokens[i] == "one" else f"{noun}s"
             found.append(([*tokens[:i], said, *tokens[i + 1 :]], ""))
         lead = RESTATED_VALUE.get(intent)
+        kinds = {self.index.type_of(i) for i in command.get("devices", ())}
+        if lead is None and len(kinds) == 1:
+            # "on high" right after the fan was switched on: its speed
+            intent, lead = RESTATED_BY_TYPE.get(kinds.pop() or "", (intent, None))
         value = tokens[1:] if tokens and tokens[0] in ("no", "nope") else tokens  # "no, red": a correction
+        if (
+            len(value) > 3
+            and value[0] in SWAP_VERBS
+            and value[1] in ("that", "it")
+            and value[2] in SWAP_WORDS
+        ):
+            value = value[3:]  # "swap that for green", "change it to high"
+        value = _value_alone(value)
         if lead is not None and value and len(value) <= MAX_VALUE_WORDS and not refers(value):
             found.append(([*lead, *value], intent))
         return found
@@ -470,7 +499,10 @@ class FollowUps:
     def _direction(turn: Turn, command: Mapping[str, Any], devices: Sequence[str], slot: str) -> bool | None:
         """Whether a setting raised the value (True), lowered it (False), or that is unknown (None)."""
         new = command.get("slots", {}).get(slot)
-        before = _restore_state(turn.before.get(devices[0], {}))
+        state = turn.before.get(devices[0], {})
+        if slot == "brightness" and state.get("state") == "OFF" and isinstance(new, int | float) and new > 0:
+            return True  # "set the bedroom light to 40" from off, then "a little more": brighter
+        before = _restore_state(state)
         if not isinstance(new, int | float) or before is None or before[1] != slot:
             return None
         old = before[2]
@@ -832,6 +864,20 @@ def _as_turn(match: IntentMatch, area_of: Callable[[str], str | None]) -> Turn:
     command = {"intent": match.intent, "slots": {}, "devices": list(ids)}
     kind = {"domain": match.slots["domain"].value} if "domain" in match.slots else {}
     return Turn(match.text, match.intent, kind, tuple(ids), "", 0.0, True, commands=(command,) if ids else ())
+
+
+def _value_alone(words: Sequence[str]) -> list[str]:
+    """ "On high" → "high", "medium's fine" → "medium": the value without the words around it."""
+    out = list(words)
+    for phrase in ACCEPTING:
+        if len(out) > len(phrase) and tuple(out[-len(phrase) :]) == phrase:
+            out = out[: -len(phrase)]
+            break
+    if out and out[-1].endswith("'s"):
+        out[-1] = out[-1][:-2]
+    if len(out) > 1 and out[0] in ("on", "at", "to"):
+        out = out[1:]
+    return out
 
 
 def _not_understood(turn: Turn) -> bool:

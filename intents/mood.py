@@ -381,6 +381,10 @@ CANNOT_SET = frozenset(
 EXCEPTIONS = (("apart", "from"), ("other", "than"), ("but", "not"))
 
 
+# Modals that open a request when the device is asked about: "could the fan be turned on?"
+REQUEST_MODALS = frozenset({"could", "can", "would", "will", "might", "may"})
+
+
 def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
     """Why the words, wherever said in the utterance, cannot be an order; None when they may be one.
 
@@ -523,6 +527,8 @@ def _narrated_past(words: Sequence[str]) -> bool:
             continue
         if before in DETERMINERS:
             continue
+        if before == "be" and words[0] in REQUEST_MODALS:
+            continue  # "might the reading lamp be switched off?": asked to be done, not told as done
         if before in SUBJECTS or before in AUXILIARIES:
             return True
         if any(w in PRESENT_COPULAS or _copula_suffix(w) for w in words[: j + 1]):

@@ -159,6 +159,14 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("at", "the", "moment"),
     ("instead",),
     ("for", "me"),
+    ("for", "us"),  # "pit the coffee machine on for us"
+    ("before", "i", "forget"),
+    ("while", "you're", "at", "it"),
+    ("while", "you", "are", "at", "it"),
+    # a vocative after the order: "put on the telly, good man"
+    ("good", "man"),
+    ("good", "lad"),
+    ("there", "good", "man"),
     ("then",),
     ("for", "the", "night"),
     # tag requests after the order: "stick the kettle on, would you"
@@ -191,6 +199,16 @@ CHAT_SPELLINGS: dict[str, tuple[str, ...]] = {
     "ty": ("thanks",),
     "izit": ("is", "it"),
     "innit": ("isn't", "it"),
+    # Scots spellings of the words orders are made of: "gonnae switch the telly aff"
+    "aff": ("off",),
+    "oan": ("on",),
+    "doon": ("down",),
+    "oot": ("out",),
+    "ye": ("you",),
+    "yer": ("your",),
+    "gonnae": ("will", "you"),
+    "wee": ("little",),
+    "baltic": ("freezing",),
 }
 # A letter typed three or more times ("sooo hot", "offff") is one said with feeling: kept twice, which
 # restores "off" and "too"; the few words that then still carry a double are mapped back.
@@ -273,8 +291,31 @@ _LEADING_FIRST = frozenset(
         "be",
     }
 )
-_TRAILING_LAST = frozenset({*(phrase[-1] for phrase in TRAILING_PHRASES), "again"})
+# A tag after a yes/no question asks the same question: "is the telly still on, do you know?"; it is
+# no question of its own about what Hearth knows.
+QUESTION_TAGS: tuple[tuple[str, ...], ...] = (
+    ("do", "you", "know"),
+    ("d'you", "know"),
+    ("you", "know"),
+    ("do", "you", "think"),
+    ("do", "you", "reckon"),
+    ("you", "reckon"),
+    ("any", "idea"),
+    ("can", "you", "tell"),
+    ("can", "you", "check"),
+)
+_YES_NO_OPENERS = frozenset(
+    {"is", "are", "was", "were", "did", "does", "do", "has", "have", "isn't", "aren't", "didn't", "izit"}
+)
 
+
+_TRAILING_LAST = frozenset(
+    {*(phrase[-1] for phrase in (*TRAILING_PHRASES, *QUESTION_TAGS)), "again", "there"}
+)
+
+
+# Words that make a following "there" a place ("in there", "over there"), not a word of emphasis.
+_PLACING_THERE = frozenset({"in", "out", "over", "up", "down", "from", "to", "at", "is", "are", "it", "get"})
 
 # Orders to repeat: their "again" is the order itself ("do that again"), not a remark on a state.
 _REPEAT_OPENERS = frozenset({"do", "say", "repeat", "same", "one", "start", "play", "playing"})
@@ -292,6 +333,12 @@ def strip_trailing_phrases(tokens: list[str]) -> list[str]:
                 changed = True
     if len(tokens) > 2 and tokens[-1] == "again" and tokens[0] not in _REPEAT_OPENERS:
         tokens = tokens[:-1]
+    if len(tokens) > 3 and tokens[-1] == "there" and tokens[-2] not in _PLACING_THERE:
+        tokens = tokens[:-1]  # "put on the telly there": said for emphasis, as Irish English does
+    if tokens and tokens[0] in _YES_NO_OPENERS:
+        for tag in QUESTION_TAGS:
+            if len(tokens) > len(tag) + 2 and tuple(tokens[-len(tag) :]) == tag:
+                return tokens[: -len(tag)]
     return tokens
 
 

@@ -160,7 +160,11 @@ class CommandSplitter:
             or match.intent in VERBLESS
             or (match.source == "classifier" and not (OWN_VERBS | QUANTITIES) & set(words))
         )
-        if words and words[0] in DIRECTIONS and start > 0 and not negated:
+        # "… and on the light": a direction first is the part's verb when the part names its own device
+        own_device = match is not None and any(
+            k in match.slots and match.slots[k].text for k in ("name", "domain")
+        )
+        if words and words[0] in DIRECTIONS and start > 0 and not negated and not own_device:
             # "temperature up in the bedroom and down in the lounge": "temperature down in …"
             match = _direction_anew(words, before[-1], parse)
         elif verbless and guessed and start > 0 and not negated:

@@ -34,7 +34,7 @@ from .mood import (
     opening_stripped,
 )
 from .normalize import GERUND_BASES, contains_run, strip_edge_phrases, tokenize
-from .numbers import DENOMINATORS, NUMBER_WORDS
+from .numbers import DENOMINATORS, NUMBER_WORDS, TENS
 from .partial import partial_names
 from .places import Places
 from .recognizer import TemplateRecognizer
@@ -117,6 +117,11 @@ class Understanding:
         return bool(self.matches)
 
 
+# Words that may follow a spoken value ("twenty too degrees").
+VALUE_UNITS = frozenset({"degrees", "degree", "percent", "per", "minutes", "seconds", "please"})
+_TENS_DIGITS = frozenset(str(n) for n in TENS.values())
+
+
 def fix_asr(tokens: list[str]) -> list[str]:
     """Repair word pairs speech recognisers often get wrong."""
     for i in range(len(tokens) - 1):
@@ -187,7 +192,7 @@ class Understander:
         text = without_restarts(text)  # "open the, open the garage door": what was said again counts once
         text = self.places.rewrite(text)  # "the lamp by the sofa": the lamp in the living room
         text = after_leading_no(text, _starts_an_order)  # "no, 20": the correction is "20"
-        tokens = fix_asr(tokenize(text))
+        tokens = _two_heard_as_too(fix_asr(tokenize(text)), history)
         if not tokens:
             return Understanding()
         if history and history[-1].question:
@@ -214,6 +219,7 @@ class Understander:
             found = self._restated(tokens, history) or (Understanding((bare,)) if bare else found)
         if not found.matches:
             return self._checked(found, tokens, text, client_area)
+        found = replace(found, matches=_value_over_vague_step(found.matches))
         resolved = self.followups.resolve(found, history, client_area)
         if any(m.intent in VERBLESS for m in found.matches) and any(
             _other_verb_said(m.intent, tokens) for m in resolved.matches
@@ -303,6 +309,8 @@ class Understander:
         inner = _without_too(tokens[1:]) if tokens[:1] == ["and"] else None
         if not inner or inner[0] not in ("the", "my", "our", "all"):
             return None
+        if contains_run(inner, ("in", "there")) or contains_run(inner, ("in", "here")):
+            return None  # "and the ceiling light in there too": a room only the follow-ups know
         last = last_acting(history)
         if last is None:
             return None
@@ -932,6 +940,21 @@ def _bare_value(words: Sequence[str]) -> bool:
     return bool(numbers) and all(w in numbers or w in ("percent", "degrees", "and") for w in words)
 
 
+def _two_heard_as_too(tokens: list[str], history: Sequence[Turn]) -> list[str]:
+    """ "Set the thermostat to twenty too" is 22 as a recogniser hears it, unless an earlier turn set
+    something to 20: only then can "too" mean "as well"."""
+    for i in range(1, len(tokens)):
+        if tokens[i] != "too" or (i + 1 < len(tokens) and tokens[i + 1] not in VALUE_UNITS):
+            continue
+        tens = TENS.get(tokens[i - 1]) or (int(tokens[i - 1]) if tokens[i - 1] in _TENS_DIGITS else None)
+        if tens is None:
+            continue
+        earlier = {v for turn in history for c in turn.commands for v in c.get("slots", {}).values()}
+        if tens not in earlier:
+            return [*tokens[:i], "two", *tokens[i + 1 :]]
+    return tokens
+
+
 def _without_too(tokens: Sequence[str]) -> list[str] | None:
     """The tokens without a closing "too", "also" or "as well"; None when there is none."""
     if len(tokens) > 2 and tokens[-1] in ("too", "also"):
@@ -988,6 +1011,27 @@ def _without_reasons(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
     if not named or not reasons:
         return parts
     return tuple(p for p in parts if p not in reasons)
+
+
+def _value_over_vague_step(matches: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
+    """ "A bit less, say 70 percent": a step of no stated kind, then a value, is the value alone. "Too
+    loud, make it 20": a step, then "make it <number>" with no unit, is that step's setting at the number
+    (not the room's temperature)."""
+    if any(m.intent == "followup_value" for m in matches[1:]) and matches[0].intent in ("more", "less"):
+        return matches[1:]
+    if len(matches) == 2 and matches[0].intent in DIRECTED_INTENTS:
+        step, value = matches
+        setting = RELATIVE_TO_SET.get(step.intent)
+        said = tokenize(value.text)
+        if (
+            setting is not None
+            and setting != "set_temperature"
+            and _room_temperature_without_unit(Understanding((value,)), said)
+        ):
+            slots = {k: v for k, v in step.slots.items() if k in TARGET_WORDS}
+            slots[NUMBER_SLOTS[setting]] = value.slots["temperature"]
+            return (replace(value, intent=setting, slots=slots),)
+    return matches
 
 
 def _value_over_step(matches: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:

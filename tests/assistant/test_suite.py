@@ -160,6 +160,19 @@ FLOORS = {
         "followup": 83,
         "safety": 92,
     },
+    # Scottish, Irish, Indian and South African English, everything asked as a question, hobbyists with
+    # entity ids, reasons first, devices named by what they do. Run once after the blind10 round (README);
+    # its wrong answers, then its misses by class ("on"/"off" as the verb, Scots spellings, question tags,
+    # values said with other words) were worked on in the blind11 round.
+    "blind11": {
+        "template": 98,
+        "typo": 90,
+        "asr_noise": 81,
+        "paraphrase": 84,
+        "multi_command": 89,
+        "followup": 80,
+        "safety": 97,
+    },
 }
 
 
