@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from .mood import DAY_PARTS, REPEAT_UNITS, TIMER_WORDS, WHEN_WORDS
-from .normalize import GERUND_BASES
+from .normalize import GERUND_BASES, contains_run
 from .numbers import NUMBER_WORDS
 
 # Whole clauses that are household idioms, and the order each stands for. "{a}" is an optional article.
@@ -258,3 +258,48 @@ def _positions_first(words: list[str]) -> list[str]:
         if words[i - 1] == "the" and link in POSITION_LINKS and article == "the" and position in POSITIONS:
             return [*words[:i], position, noun, *words[i + 4 :]]
     return words
+
+
+# Words that point back at a thing: "unlock it", "turn them off".
+POINTING = frozenset({"it", "them"})
+# Words that open a noun phrase in a reason: "the guests are at the door".
+_DETERMINED = frozenset({"the", "my", "our"})
+
+
+def reason_readings(
+    reason: Sequence[str],
+    order: Sequence[str],
+    room: tuple[str, ...] | None,
+    rooms: Sequence[tuple[str, ...]],
+) -> list[list[str]]:
+    """Readings of an order said after a reason, each with what the reason named put in: "set the heating in
+    there to 20" with the reason's room for "there", "turn the fan on" in that room when the order names
+    none, "unlock it" with each thing the reason named ("the door") for "it"."""
+    readings: list[list[str]] = []
+    order = list(order)
+    names_room = any(contains_run(order, name) for name in rooms)
+    if room is not None and not names_room:
+        there = next(
+            (i for i in range(1, len(order)) if order[i] == "there" and order[i - 1] in ("in", "out")), None
+        )
+        if there is not None:
+            readings.append([*order[:there], "the", *room, *order[there + 1 :]])
+        elif not POINTING & set(order):
+            readings.append([*order, "in", "the", *room])
+    spots = [i for i, word in enumerate(order) if word in POINTING]
+    if len(spots) == 1:
+        for phrase in _noun_phrases(reason):
+            readings.append([*order[: spots[0]], *phrase, *order[spots[0] + 1 :]])
+    elif not spots:
+        readings.append(order)  # "it's stuffy in the bedroom, turn the kitchen light on": as said
+    return readings
+
+
+def _noun_phrases(words: Sequence[str]) -> list[list[str]]:
+    """ "The guests are at the door" → "the door", "the guests are", "the guests": two- and one-word
+    phrases after a determiner, the last said first (the thing nearest the order)."""
+    found: list[list[str]] = []
+    for i in range(len(words) - 2, -1, -1):
+        if words[i] in _DETERMINED:
+            found += [["the", *words[i + 1 : i + 3]], ["the", words[i + 1]]]
+    return [list(p) for p in dict.fromkeys(tuple(p) for p in found)]

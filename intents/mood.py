@@ -276,6 +276,9 @@ DAY_PART_PLACERS = frozenset({"this", "every", "tomorrow", "at", "each", "in", "
 # "it's bedtime, switch the telly off" gives the reason for doing it now.
 HOUSEHOLD_TIMES = frozenset({"bedtime", "lunchtime", "dinnertime", "teatime", "suppertime"})
 HOUSEHOLD_TIME_PLACERS = DAY_PART_PLACERS | {"before", "after", "until", "till", "til", "around", "from"}
+# Meals place an order later only after these: "before dinner, lock the door" is done now, before it.
+MEALS = frozenset({"breakfast", "lunch", "dinner", "supper", "tea"})
+MEAL_PLACERS = frozenset({"after", "until", "till", "til", "at", "during"})
 # Spans of time: "in ten minutes", "for an hour", "every five minutes".
 TIME_UNITS = frozenset(
     {"second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs"}
@@ -304,6 +307,8 @@ def says_when(words: Sequence[str]) -> bool:
             return True
         if word in HOUSEHOLD_TIMES and before in HOUSEHOLD_TIME_PLACERS:
             return True
+        if word in MEALS and before in MEAL_PLACERS:
+            return True  # "after dinner, turn off the kitchen light": later, which Hearth cannot do
         if word == "every" and (after in REPEAT_UNITS or after.isdigit() or after in NUMBER_WORDS):
             return True
         if word == "past" and before in ("half", "quarter"):

@@ -22,7 +22,7 @@ from .classify import DIRECTED_INTENTS, NUMBER_SLOTS, POLARITY, RELATIVE_TO_SET,
 from .context import Turn
 from .document import IntentData
 from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, last_acting, refers
-from .idioms import asked_indirectly, order_first, rephrase
+from .idioms import asked_indirectly, order_first, reason_readings, rephrase
 from .model import AreaName, EntityName, IntentMatch, SlotValue, with_area_aliases
 from .mood import (
     TIMER_INTENTS,
@@ -178,6 +178,7 @@ class Understander:
         self.followups = FollowUps(self.index, areas, intent_types)
         area_names = [tuple(tokenize(n, strip_phrases=False)) for a in areas for n in a.names]
         self.splitter = CommandSplitter(data, area_names, names - words)
+        self._area_names = sorted(set(area_names), key=len, reverse=True)
         self._area_ids = {a.id for a in areas}
         self._cache: OrderedDict[str, Understanding] = OrderedDict()
         self._cache_size = cache_size
@@ -210,6 +211,10 @@ class Understander:
                 if also is not None
                 else self._context_free(tokens, text)
             )
+            pointing = bool(found.matches) and all("ref" in m.slots for m in found.matches)
+            if (not found.matches and found.question in (None, "no-context")) or (pointing and not history):
+                # "the guests are at the door, unlock it": with no conversation, "it" is what the reason named
+                found = self._after_reason(tokens, text) or found
         if history and _room_temperature_without_unit(found, tokens):
             # "make it 20" right after the tv's volume was set: the volume, as "make that 20" would be
             bare = self.followups.bare_value(tokens[-1:], history)
@@ -241,6 +246,28 @@ class Understander:
             resolved, matches=tuple(timer_named(timer_duration(m), said) for m in resolved.matches)
         )
         return self._checked(resolved, tokens, text, client_area)
+
+    def _after_reason(self, tokens: list[str], text: str) -> Understanding | None:
+        """ "It's stuffy in the bedroom, turn the fan on", "the guests are at the door, unlock it": an order
+        after a reason that is no order itself, read with the room or the thing the reason named. None
+        unless one reading is understood and names what it acts on."""
+        cuts = comma_boundaries(text, len(tokens))
+        if len(cuts) != 1:
+            return None
+        reason, order = tokens[: cuts[0]], tokens[cuts[0] :]
+        if not reason or not order or any(_starts_an_order(w) or w in ORDER_WORDS for w in reason):
+            return None  # "before the film starts could you close the blinds, …": that clause orders too
+        if NEGATIONS & set(reason):
+            return None  # "not the office speaker, louder": the first clause takes something back
+        if self._context_free(reason, " ".join(reason)).matches:
+            return None  # the first clause is an order of its own: both or neither are done
+        rooms = {name for name in self._area_names if contains_run(reason, name)}
+        room = next(iter(rooms)) if len(rooms) == 1 else None
+        for words in reason_readings(reason, order, room, self._area_names):
+            found = self._context_free(words, " ".join(words))
+            if found.matches and all(not _vague(m) and "ref" not in m.slots for m in found.matches):
+                return found
+        return None
 
     def _repaired(self, repair: Repair) -> Understanding | None:
         """What the speaker meant after correcting themselves ("set it to 60, no, 45"): the first reading
@@ -993,24 +1020,47 @@ def _without_reasons(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
     """ "Bedroom fan off, it's getting chilly": a remark on the room ("it's …") that names nothing, said
     beside an order that names its device, is the order's reason, not a second order (a guess at what
     it wants, of the classifier's, or a complaint an order beside it answers); dropped. Never the only
-    part, and never one that names a target."""
-    named = [p for p in parts if not _vague(p)]
+    part, and never one that names a device. A complaint that names only a room ("it's dark in the office,
+    turn the light on") gives the order its room."""
     reasons = [
         p
         for p in parts
-        if _vague(p)
+        if (_vague(p) or _only_room_said(p))
         # opening the part, perhaps after one word of address ("sweetheart, that's far too loud")
         and any(tuple(p.text.split()[k : k + len(o)]) == o for k in (0, 1) for o in IMPERSONAL)
         and (
-            p.source == "classifier"
+            (p.source == "classifier" and _vague(p))
             # a complaint the templates read as an order of its own ("it's cold in here") is kept, unless
             # the order beside it already does what it asks ("it's pitch dark in here, put the light on")
-            or (p.source == "template" and any(n.intent in SUPPORTED_BY.get(p.intent, ()) for n in named))
+            or (
+                p.source in ("template", "classifier")
+                and any(
+                    n.intent in SUPPORTED_BY.get(p.intent, ()) and not _vague(n) for n in parts if n is not p
+                )
+            )
         )
     ]
+    named = [p for p in parts if p not in reasons and not _vague(p)]
     if not named or not reasons:
         return parts
-    return tuple(p for p in parts if p not in reasons)
+    rooms = {p.slots["area"].value for p in reasons if "area" in p.slots}
+    room = next(iter(rooms)) if len(rooms) == 1 else None
+    return tuple(
+        replace(p, slots={**p.slots, "area": SlotValue(room, "")})
+        if room is not None and not {"name", "area", "all"} & p.slots.keys()
+        else p
+        for p in parts
+        if p not in reasons
+    )
+
+
+def _only_room_said(match: IntentMatch) -> bool:
+    """Whether a command said a room and nothing else of its target ("it's dark in the office")."""
+    return (
+        "area" in match.slots
+        and bool(match.slots["area"].text)
+        and _vague(replace(match, slots={k: v for k, v in match.slots.items() if k != "area"}))
+    )
 
 
 def _value_over_vague_step(matches: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:

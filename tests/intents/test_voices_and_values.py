@@ -267,3 +267,44 @@ def test_in_there_and_in_here(
     understander: Understander, turns: list[str], area: str | None, expected: list
 ) -> None:
     assert actions(talk(understander, turns, area), area) == expected
+
+
+# ---- an order after a reason ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("it's stuffy in the bedroom, turn the fan on", [("turn_on", ("bedroom_fan",))]),
+        ("it's stuffy in the bedroom, turn the kitchen light on", [("turn_on", ("kitchen_light",))]),
+        ("the guests are at the front door, unlock it please", [("unlock", ("front_door",))]),
+        ("it's dark in the office, turn the light on", [("turn_on", ("office_ceiling",))]),
+    ],
+)
+def test_an_order_after_its_reason(understander: Understander, text: str, expected: list) -> None:
+    assert actions(understander.understand(text)) == expected
+
+
+def test_a_first_clause_that_orders_is_never_dropped(understander: Understander) -> None:
+    """Both clauses order: all of it is done or none of it, never only what follows the comma."""
+    text = "before the film starts could you close the garage door, dim the lights in there and put the tv on"
+    done = actions(understander.understand(text, (), "living_room"), "living_room")
+    assert done == [] or ("close_cover", ("garage_door",)) in done
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if it gets cold in the bedroom, turn the heating up",  # a condition
+        "after dinner, turn off the kitchen light",  # later, which Hearth cannot do
+        "the kids are asleep, turn it off",  # "it" is nothing the reason named
+    ],
+)
+def test_no_order_is_taken_out_of_its_sentence(understander: Understander, text: str) -> None:
+    assert actions(understander.understand(text, (), "living_room"), "living_room") == []
+
+
+def test_before_a_meal_is_now(understander: Understander) -> None:
+    assert actions(understander.understand("before dinner, lock the front door")) == [
+        ("lock", ("front_door",))
+    ]
