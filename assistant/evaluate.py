@@ -39,7 +39,7 @@ VERDICTS = ("exact", "wrong", "declined")
 SUITE_NAMES = ("suite", "holdout", "fresh", *(f"blind{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)))
 # Suites written blind and run once whose wrong answers are not worked on yet: the bench reports them, and
 # test_suite holds them to its floors only once they join SUITE_NAMES.
-FIRST_RUN_SUITES: tuple[str, ...] = ()
+FIRST_RUN_SUITES: tuple[str, ...] = ("blind12",)
 VALUE_SLOTS = (
     "brightness",
     "position",

@@ -141,6 +141,27 @@ ASKED_WITH: Mapping[str, frozenset[str]] = {
     # what Hearth can do, asked by name ("help", "your skills"); see also ABLE_VERBS
     "capabilities": frozenset({"help", "say", "ask", "commands", "skills", "abilities", "features"}),
 }
+# Words that join a room to what follows it rather than name a thing there ("in the bathroom after my
+# shower"): never taken for a thing the home lacks.
+LINKING = frozenset(
+    {"after", "before", "when", "while", "because", "since", "until", "so", "if", "as", "for", "with", "but"}
+)
+# Words that say an amount of their own ("all the way", "halfway", "max").
+AMOUNT_WORDS = frozenset({"way", "halfway", "half", "full", "fully", "max", "maximum", "percent", "quarter"})
+# Words after which "all" is every device: "all the lights", "all of them", "all in the kitchen".
+ALL_FOLLOWERS = frozenset(
+    {"the", "of", "my", "our", "these", "those", "them", "<area>", "in", "off", "on", "out"}
+)
+# Words of a wish: a state wished for is asked to be made, not asked about.
+WISHING = frozenset({"lovely", "love", "like", "want", "wish", "prefer", "rather", "nice", "fancy", "need"})
+_ASKING_FIRST = tuple(
+    [w] for w in ("is", "are", "was", "were", "did", "does", "has", "have", "isn't", "aren't")
+)
+# Words without which no time is asked: "movie time" announces, "what time is it" asks.
+QUESTION_CUES = frozenset(
+    {"what", "what's", "whats", "how", "how's", "hows", "tell", "know", "is", "got", "have", "left"}
+    | {"remaining"}
+)
 # …or asked of "you" with a verb of ability: "what can you do", not "what should I do tonight" (the
 # person's evening) nor "can you fix that" (something to be done).
 ABLE_VERBS = frozenset({"do", "control", "handle", "know", "understand", "able", "capable", "run", "manage"})
@@ -316,6 +337,10 @@ class ClassifierLayer:
         self.thresholds = thresholds
         self.types = intent_types or (lambda _intent: None)
         self._lists = {name: spec for name, spec in data.lists.items()}
+        kinds = [
+            spec for name in ("domain", "domains") if isinstance(spec := self._lists.get(name), ValueList)
+        ]
+        self._kind_words = frozenset(w for spec in kinds for v in spec.values for w in v.tokens)
         command_words = template_words(data)
         self._known_words = command_words | FILLERS
         # Words that only name devices ("ceiling", "strip", "reading"): left unlinked, they mean the linker
@@ -343,6 +368,8 @@ class ClassifierLayer:
         asked, probability = chosen
         if asked in TEMPLATE_ONLY:
             return Understanding()
+        if asked in ("followup_name", "followup_area") and AMOUNT_WORDS & set(tokens):
+            return Understanding()  # "and the living room blinds all the way": an amount no follow-up keeps
         if self._unknown_thing(linked):
             return Understanding()  # "open the window in the bedroom": a thing the home does not have
         if asked in DIRECTED_INTENTS and DIRECTION_HINTS.isdisjoint(tokens):
@@ -453,7 +480,11 @@ class ClassifierLayer:
             return False  # a timer's name is any word ("a timer for the bottle")
         covered = _covered(linked)
         return any(
-            linked.tokens[i - 1] in ARTICLES
+            # "the window", or "the bedroom window": a room said before the thing
+            (
+                linked.tokens[i - 1] in ARTICLES
+                or (linked.tokens[i - 1] == "<area>" and linked.tokens[i] not in LINKING)
+            )
             and linked.tokens[i].isalpha()
             and self._unknown(linked, covered, i)
             for i in range(1, len(linked.tokens))
@@ -514,13 +545,22 @@ class ClassifierLayer:
             return None  # "the living room lights and the tv": two targets; only the splitter may take those
         if "name" in slots and "area" in slots and not self._name_in_area(slots):
             return None  # "the kitchen light, the bedroom one": a device and a room it is not in; two targets
-        if {"all", "every", "everything", "everywhere"} & set(abstract):
+        if {"every", "everything", "everywhere"} & set(abstract) or self._all_said(abstract):
             slots["all"] = SlotValue(True, "")
         if numbers and intent not in NUMBER_SLOTS and intent != "start_timer":
             return None  # a number said but not used: something was misunderstood
         if not self._value_slots(intent, abstract, numbers, slots):
             return None
         return slots if self._has_target(intent, slots, abstract, area_domain) else None
+
+    def _all_said(self, words: list[str]) -> bool:
+        """Whether "all" says every device: "all the lights", "all lights", "lights off, all of them"; not
+        "hotter'n all get out", whose "all" is only a word of the saying."""
+        return any(
+            w == "all"
+            and (i + 1 == len(words) or words[i + 1] in ALL_FOLLOWERS or words[i + 1] in self._kind_words)
+            for i, w in enumerate(words)
+        )
 
     def _name_in_area(self, slots: dict[str, SlotValue]) -> bool:
         return any(self.index.area_of(i) == slots["area"].value for i in slots["name"].value)
@@ -736,6 +776,10 @@ def _causative_have(tokens: Sequence[str]) -> bool:
 def _polarity_agrees(intent: str, tokens: Sequence[str]) -> bool:
     if intent == "capabilities" and "you" in tokens and not ABLE_VERBS.isdisjoint(tokens):
         return True
+    if intent == "get_state" and not WISHING.isdisjoint(tokens) and tokens[:1] not in _ASKING_FIRST:
+        return False  # "it'd be lovely to have the blinds open in here": a wish, not a question
+    if intent in ("get_time", "timer_status") and QUESTION_CUES.isdisjoint(tokens) and "the" not in tokens:
+        return False  # "movie time, close the blinds", "shower time": an announcement, no question
     if intent in ASKED_WITH:
         return not ASKED_WITH[intent].isdisjoint(tokens)
     rule = POLARITY.get(intent)

@@ -420,7 +420,7 @@ class FollowUps:
         spots = [i for i, w in enumerate(tokens) if w in ("one", "ones") and i > 0 and tokens[i - 1] != "the"]
         if noun is not None and len(spots) == 1:
             i = spots[0]
-            said = noun if tokens[i] == "one" else f"{noun}s"
+            said = noun if tokens[i] == "one" or noun.endswith("s") else f"{noun}s"  # "blinds" stays
             found.append(([*tokens[:i], said, *tokens[i + 1 :]], ""))
         lead = RESTATED_VALUE.get(intent)
         kinds = {self.index.type_of(i) for i in command.get("devices", ())}

@@ -386,6 +386,8 @@ CANNOT_SET = frozenset(
 EXCEPTIONS = (("apart", "from"), ("other", "than"), ("but", "not"))
 
 
+# Verbs that report someone's words ("she said turn off the tv").
+REPORTING = frozenset({"said", "says", "told", "asked", "reckons", "wants"})
 # Modals that open a request when the device is asked about: "could the fan be turned on?"
 REQUEST_MODALS = frozenset({"could", "can", "would", "will", "might", "may"})
 
@@ -407,7 +409,7 @@ def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
     advice = {w for i, w in enumerate(words) if not _wished(words, i)} & ADVICE_WORDS
     if advice or any(contains_run(words, p) for p in ADVICE_PHRASES):
         return "advice"
-    if narrated(words):
+    if narrated(words) or _reported(words):
         return "narration"
     if called_off(words):
         return "called off"
@@ -510,6 +512,15 @@ def narrated(words: Sequence[str]) -> bool:
         if before in SUBJECTS or before in BE_FORMS:
             return True
     return _narrated_past(words)
+
+
+def _reported(words: Sequence[str]) -> bool:
+    """Whether the words report what someone else said: "she said turn off the tv", "my mum says lock the
+    door". Theirs to ask, not an order of the speaker's; "I said turn it off" is the speaker's own."""
+    for i, word in enumerate(words[:4]):
+        if word in REPORTING and i > 0 and words[i - 1] not in ("i", "you", "just", "already", "i've"):
+            return True
+    return False
 
 
 def _narrated_past(words: Sequence[str]) -> bool:

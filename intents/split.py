@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Collection, Sequence
 
-from .classify import DIRECTED_INTENTS, RELATIVE_TO_SET
+from .classify import AMOUNT_WORDS, DIRECTED_INTENTS, RELATIVE_TO_SET
 from .document import IntentData, ValueList
 from .model import IntentMatch
 from .mood import TIME_UNITS
@@ -439,9 +439,6 @@ def _without_too(words: list[str]) -> list[str]:
         if len(words) > len(tail) and tuple(words[-len(tail) :]) == tail:
             return words[: -len(tail)]
     return words
-
-
-AMOUNT_WORDS = frozenset({"way", "halfway", "half", "full", "fully", "max", "maximum", "percent", "quarter"})
 
 
 def _says_amount(words: list[str]) -> bool:

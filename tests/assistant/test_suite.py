@@ -106,7 +106,9 @@ FLOORS = {
     "blind6": {
         "template": 98,
         "typo": 95,
-        "asr_noise": 85,
+        # 83 since the blind12 round: "open the garage store" (a misheard "door") is no longer guessed, as
+        # a word the home does not know after a room may be a thing it lacks ("open the bedroom window").
+        "asr_noise": 83,
         "paraphrase": 75,
         "multi_command": 89,
         "followup": 88,

@@ -308,3 +308,57 @@ def test_before_a_meal_is_now(understander: Understander) -> None:
     assert actions(understander.understand("before dinner, lock the front door")) == [
         ("lock", ("front_door",))
     ]
+
+
+# ---- guards from the blind12 first run ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "open the bedroom window",  # a thing the home lacks, after its room
+        "movie time",  # an announcement, not a question about the time
+        "she said turn off the tv but I'm still watching it",  # someone else's words
+        "it'd be lovely to have the bedroom blinds open",  # a wish is no question (and too vague to act on)
+    ],
+)
+def test_no_guess_acts_or_answers(understander: Understander, text: str) -> None:
+    found = understander.understand(text, (), "bedroom")
+    assert [m.intent for m in found.matches] == []
+
+
+def test_max_is_a_brightness_for_a_light_and_a_speed_for_a_fan(understander: Understander) -> None:
+    light = understander.understand("kitchen light to max")
+    assert said(list(light.matches)) == [("set_brightness", {"name": ("kitchen_light",), "brightness": 100})]
+    fan = understander.understand("set the bedroom fan to max")
+    assert said(list(fan.matches)) == [("set_fan_speed", {"name": ("bedroom_fan",), "speed": "high"})]
+
+
+def test_an_announcement_before_orders_is_no_question(understander: Understander) -> None:
+    found = understander.understand("movie time, close the bedroom blinds and turn off the bedroom light")
+    assert actions(found) == [("close_cover", ("bedroom_blinds",)), ("turn_off", ("bedroom_light",))]
+
+
+def test_i_said_is_the_speakers_own_order(understander: Understander) -> None:
+    assert actions(understander.understand("I said turn off the tv")) == [("turn_off", ("tv",))]
+
+
+def test_all_in_a_saying_is_no_every_device(understander: Understander) -> None:
+    found = understander.understand("it's hotter'n all get out in here, turn the heating down", (), "bedroom")
+    assert all("all" not in m.slots for m in found.matches)
+
+
+def test_the_ones_after_blinds_are_blinds(understander: Understander) -> None:
+    command = {"intent": "set_position", "slots": {"position": 70}, "devices": ["bedroom_blinds"]}
+    turn = Turn(
+        "set the bedroom blinds to 70",
+        "set_position",
+        {},
+        ("bedroom_blinds",),
+        "",
+        0.0,
+        True,
+        commands=(command,),
+    )
+    readings = understander.followups.restatements(["and", "the", "garage", "ones", "too"], [turn])
+    assert ["and", "the", "garage", "blinds", "too"] in [words for words, _intent in readings]
