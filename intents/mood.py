@@ -388,6 +388,10 @@ EXCEPTIONS = (("apart", "from"), ("other", "than"), ("but", "not"))
 
 # Verbs that report someone's words ("she said turn off the tv").
 REPORTING = frozenset({"said", "says", "told", "asked", "reckons", "wants"})
+REPORTED_ORDERS = frozenset(
+    {"turn", "switch", "put", "lock", "unlock", "open", "close", "shut", "set", "make", "start", "stop"}
+    | {"pause", "play", "dim", "leave", "keep", "to", "me", "us", "you"}
+)
 # Modals that open a request when the device is asked about: "could the fan be turned on?"
 REQUEST_MODALS = frozenset({"could", "can", "would", "will", "might", "may"})
 
@@ -518,7 +522,14 @@ def _reported(words: Sequence[str]) -> bool:
     """Whether the words report what someone else said: "she said turn off the tv", "my mum says lock the
     door". Theirs to ask, not an order of the speaker's; "I said turn it off" is the speaker's own."""
     for i, word in enumerate(words[:4]):
-        if word in REPORTING and i > 0 and words[i - 1] not in ("i", "you", "just", "already", "i've"):
+        if (
+            word in REPORTING
+            and i > 0
+            and words[i - 1] not in ("i", "you", "just", "already", "i've")
+            # what is reported is an order ("said turn off …"), not "the recipe says bake for 20 minutes"
+            and words[i + 1 : i + 2]
+            and words[i + 1] in REPORTED_ORDERS
+        ):
             return True
     return False
 

@@ -976,8 +976,8 @@ def _two_heard_as_too(tokens: list[str], history: Sequence[Turn]) -> list[str]:
         tens = TENS.get(tokens[i - 1]) or (int(tokens[i - 1]) if tokens[i - 1] in _TENS_DIGITS else None)
         if tens is None:
             continue
-        earlier = {v for turn in history for c in turn.commands for v in c.get("slots", {}).values()}
-        if tens not in earlier:
+        # slot values may be colours (dicts): compared, never hashed
+        if not any(v == tens for turn in history for c in turn.commands for v in c.get("slots", {}).values()):
             return [*tokens[:i], "two", *tokens[i + 1 :]]
     return tokens
 

@@ -362,3 +362,16 @@ def test_the_ones_after_blinds_are_blinds(understander: Understander) -> None:
     )
     readings = understander.followups.restatements(["and", "the", "garage", "ones", "too"], [turn])
     assert ["and", "the", "garage", "blinds", "too"] in [words for words, _intent in readings]
+
+
+def test_twenty_too_after_a_colour_was_set(understander: Understander) -> None:
+    """Earlier slot values may be colours, which are compared, never hashed."""
+    found = talk(
+        understander, ["make the kitchen light strip blue", "set the bedroom thermostat to twenty too"]
+    )
+    assert found.matches[0].slots["temperature"].value == 22
+
+
+def test_a_recipe_that_says_is_no_reported_order(understander: Understander) -> None:
+    found = understander.understand("the recipe says bake for 20 minutes, set a timer for 20 minutes")
+    assert [m.intent for m in found.matches] == ["start_timer"]
