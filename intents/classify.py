@@ -154,9 +154,7 @@ ALL_FOLLOWERS = frozenset(
 )
 # Words of a wish: a state wished for is asked to be made, not asked about.
 WISHING = frozenset({"lovely", "love", "like", "want", "wish", "prefer", "rather", "nice", "fancy", "need"})
-_ASKING_FIRST = tuple(
-    [w] for w in ("is", "are", "was", "were", "did", "does", "has", "have", "isn't", "aren't")
-)
+_ASKING_FIRST = frozenset({"is", "are", "was", "were", "did", "does", "has", "have", "isn't", "aren't"})
 # Words without which no time is asked: "movie time" announces, "what time is it" asks.
 QUESTION_CUES = frozenset(
     {"what", "what's", "whats", "how", "how's", "hows", "tell", "know", "is", "got", "have", "left"}
@@ -776,7 +774,11 @@ def _causative_have(tokens: Sequence[str]) -> bool:
 def _polarity_agrees(intent: str, tokens: Sequence[str]) -> bool:
     if intent == "capabilities" and "you" in tokens and not ABLE_VERBS.isdisjoint(tokens):
         return True
-    if intent == "get_state" and not WISHING.isdisjoint(tokens) and tokens[:1] not in _ASKING_FIRST:
+    if (
+        intent == "get_state"
+        and not WISHING.isdisjoint(tokens)
+        and not (tokens and tokens[0] in _ASKING_FIRST)
+    ):
         return False  # "it'd be lovely to have the blinds open in here": a wish, not a question
     if intent in ("get_time", "timer_status") and QUESTION_CUES.isdisjoint(tokens) and "the" not in tokens:
         return False  # "movie time, close the blinds", "shower time": an announcement, no question

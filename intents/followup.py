@@ -317,11 +317,12 @@ class FollowUps:
     def _follow(
         self, match: IntentMatch, history: Sequence[Turn], client_area: str | None = None
     ) -> list[IntentMatch] | Ambiguous | None:
-        last = next((t for t in reversed(history) if t.commands or t.intent in QUERY_INTENTS), None)
-        if last is None or any(_not_understood(t) for t in history[history.index(last) + 1 :]):
+        at = next((i for i in range(len(history) - 1, -1, -1) if _acted_or_asked(history[i])), None)
+        if at is None or any(_not_understood(t) for t in history[at + 1 :]):
             # "no, swap that for green" not understood, then "and the bedroom light the same": the same
             # as what the speaker believes was just done, which is not the last thing done; ask
             return None
+        last = history[at]
         # A question acts on nothing but was about devices: "is the hall light on?" then "what about the
         # garage" asks about the garage's light, not everything there.
         asked: Mapping[str, Any] = {
@@ -878,6 +879,11 @@ def _value_alone(words: Sequence[str]) -> list[str]:
     if len(out) > 1 and out[0] in ("on", "at", "to"):
         out = out[1:]
     return out
+
+
+def _acted_or_asked(turn: Turn) -> bool:
+    """Whether a turn carried out commands or asked about a device's state or a reading."""
+    return bool(turn.commands) or turn.intent in QUERY_INTENTS
 
 
 def _not_understood(turn: Turn) -> bool:

@@ -166,7 +166,6 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     # a vocative after the order: "put on the telly, good man"
     ("good", "man"),
     ("good", "lad"),
-    ("there", "good", "man"),
     ("then",),
     ("for", "the", "night"),
     # tag requests after the order: "stick the kettle on, would you"

@@ -200,7 +200,8 @@ class Understander:
             answered = self.followups.answer(tokens, history[-1], self._single_tokens)
             if answered is not None:
                 return self._checked(Understanding((answered,), layer="context"), tokens, text, client_area)
-        repair = find_repair(tokens, comma_boundaries(text, len(tokens)), text)
+        boundaries = comma_boundaries(text, len(tokens))
+        repair = find_repair(tokens, boundaries, text)
         repaired = self._repaired(repair) if repair is not None else None
         if repaired is not None:
             found = repaired
@@ -214,8 +215,8 @@ class Understander:
             pointing = bool(found.matches) and all("ref" in m.slots for m in found.matches)
             if (not found.matches and found.question in (None, "no-context")) or (pointing and not history):
                 # "the guests are at the door, unlock it": with no conversation, "it" is what the reason named
-                found = self._after_reason(tokens, text) or found
-        if history and _room_temperature_without_unit(found, tokens):
+                found = self._after_reason(tokens, boundaries) or found
+        if history and len(found.matches) == 1 and _room_temperature_without_unit(found.matches[0], tokens):
             # "make it 20" right after the tv's volume was set: the volume, as "make that 20" would be
             bare = self.followups.bare_value(tokens[-1:], history)
             found = Understanding((bare,)) if bare is not None else found
@@ -247,11 +248,10 @@ class Understander:
         )
         return self._checked(resolved, tokens, text, client_area)
 
-    def _after_reason(self, tokens: list[str], text: str) -> Understanding | None:
+    def _after_reason(self, tokens: list[str], cuts: Sequence[int]) -> Understanding | None:
         """ "It's stuffy in the bedroom, turn the fan on", "the guests are at the door, unlock it": an order
         after a reason that is no order itself, read with the room or the thing the reason named. None
-        unless one reading is understood and names what it acts on."""
-        cuts = comma_boundaries(text, len(tokens))
+        unless one reading is understood and names what it acts on. `cuts`: where the clauses meet."""
         if len(cuts) != 1:
             return None
         reason, order = tokens[: cuts[0]], tokens[cuts[0] :]
@@ -943,11 +943,10 @@ def _fully(match: IntentMatch, tokens: Sequence[str]) -> IntentMatch:
     return replace(match, intent=intent, slots={k: v for k, v in match.slots.items() if k != "position"})
 
 
-def _room_temperature_without_unit(found: Understanding, tokens: Sequence[str]) -> bool:
-    """Whether `found` is only "make it <number>" read as the room's temperature with no unit said."""
-    if len(found.matches) != 1 or tokens[:2] not in (["make", "it"], ["set", "it"], ["put", "it"]):
+def _room_temperature_without_unit(match: IntentMatch, tokens: Sequence[str]) -> bool:
+    """Whether `match` is "make it <number>" read as the room's temperature with no unit said."""
+    if tokens[:2] not in (["make", "it"], ["set", "it"], ["put", "it"]):
         return False
-    match = found.matches[0]
     return (
         match.intent == "set_temperature"
         and "name" not in match.slots
@@ -1076,7 +1075,7 @@ def _value_over_vague_step(matches: tuple[IntentMatch, ...]) -> tuple[IntentMatc
         if (
             setting is not None
             and setting != "set_temperature"
-            and _room_temperature_without_unit(Understanding((value,)), said)
+            and _room_temperature_without_unit(value, said)
         ):
             slots = {k: v for k, v in step.slots.items() if k in TARGET_WORDS}
             slots[NUMBER_SLOTS[setting]] = value.slots["temperature"]
