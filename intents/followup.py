@@ -48,7 +48,12 @@ _OPPOSITE_STEP = {
 RELATIVE_FAMILIES: Mapping[str, Mapping[str, str]] = {intent: _UP for intent in _UP.values()} | {
     intent: _DOWN for intent in _DOWN.values()
 }
-TARGET_SLOTS = frozenset({"name", "area", "domain", "all", "plural", "ref", "devices", "there"})
+# Words that say which setting goes up or down, unlike "up" or "more": never read for another setting.
+OWN_WAY_WORDS = frozenset(
+    {"warmer", "cooler", "hotter", "colder", "warm", "cool", "heat", "brighter", "dimmer", "darker", "louder",
+     "quieter", "softer"}
+)  # fmt: skip
+TARGET_SLOTS = frozenset({"name", "area", "domain", "all", "plural", "ref", "devices", "there", "here"})
 # Intents about no device at all: a pronoun in them ("what time is it") refers to nothing.
 DEVICELESS = frozenset(
     {
@@ -177,18 +182,28 @@ class FollowUps:
         matches = _share_query_area(found.matches)
         for match in matches:
             recent = [*history, *(_as_turn(m, self.index.area_of) for m in resolved)]
-            match = self._inherit_area(match, resolved)
+            match = self._inherit_area(match, resolved, client_area)
             shared = self._same_target(match, resolved)
             if "there" in match.slots and "area" in match.slots:
                 # the room an earlier command of the same utterance named ("… in the lounge and close
                 # the blinds in there")
                 match = replace(match, slots={k: v for k, v in match.slots.items() if k != "there"})
+            room = self._room_of(resolved[-1], client_area) if resolved and "there" in match.slots else None
+            if room is not None:
+                # "what's the temperature in the bedroom and turn the heating up in there": that room
+                slots = {k: v for k, v in match.slots.items() if k != "there"}
+                match = replace(match, slots={**slots, "area": SlotValue(room, "")})
             if "there" in match.slots:
                 there = self._there(match, recent)
                 if there is None:
                     return Understanding(question="no-context", pending=match, layer="context")
                 match = there
+            here = "here" in match.slots
+            if here:
+                match = replace(match, slots={k: v for k, v in match.slots.items() if k != "here"})
             concrete = [shared] if shared is not None else self._resolve_one(match, recent, client_area)
+            if here and isinstance(concrete, list):
+                concrete = self._here(match, concrete, client_area)
             if concrete is None:
                 return Understanding(question="no-context", pending=match, layer="context")
             if isinstance(concrete, Ambiguous):
@@ -204,6 +219,21 @@ class FollowUps:
             return Understanding(question="nothing-to-undo", layer="context")
         used_context = any(m.source == "context" for m in resolved)
         return replace(found, matches=tuple(resolved), layer="context" if used_context else found.layer)
+
+    def _here(
+        self, match: IntentMatch, concrete: list[IntentMatch], client_area: str | None
+    ) -> list[IntentMatch] | None:
+        """ "Make it warmer in here" after the bedroom heating was turned up, said in the lounge: "it" is
+        the room here, so the lounge's heating; "turn it off in here" of a device elsewhere asks (None)."""
+        if client_area is None:
+            return concrete
+        elsewhere = [m for m in concrete if any(self.index.area_of(i) != client_area for i in _ids_of(m))]
+        if not elsewhere:
+            return concrete
+        if match.intent not in WEATHER_IT:
+            return None
+        slots = {k: v for k, v in match.slots.items() if k not in TARGET_SLOTS}
+        return [replace(match, slots={**slots, "area": SlotValue(client_area, "here")})]
 
     def _resolve_one(
         self, match: IntentMatch, history: Sequence[Turn], client_area: str | None = None
@@ -231,6 +261,12 @@ class FollowUps:
             return [replace(match, intent="cancel_timer", slots=slots, source="context")]
         if match.intent in DEVICELESS:
             return [match]
+        if (
+            match.intent in WEATHER_IT
+            and "ref" not in match.slots
+            and contains_run(tokenize(match.text), ("in", "here"))
+        ):
+            return [match]  # "make it warmer in here": the room here, whatever was talked about before
         if "ref" in match.slots or self._pronoun(match):
             # In "make it 20 degrees" or "make it warmer" the "it" is the room as often as a device: the
             # thermostat just talked about, else the room's.
@@ -554,10 +590,14 @@ class FollowUps:
         family = RELATIVE_FAMILIES.get(match.intent)
         if family is None or len(kinds) != 1:
             return match
+        if OWN_WAY_WORDS & set(tokenize(match.text)):
+            return match  # "make it warmer" is heat whatever "it" was; a light is not made warmer by light
         intent = family.get(kinds.pop() or "")
         return match if intent is None else replace(match, intent=intent)
 
-    def _inherit_area(self, match: IntentMatch, earlier: Sequence[IntentMatch]) -> IntentMatch:
+    def _inherit_area(
+        self, match: IntentMatch, earlier: Sequence[IntentMatch], client_area: str | None
+    ) -> IntentMatch:
         """ "Set the bedroom light to 10 percent and close the shutters": the shutters of that room. "Turn
         off the living room lamp and ceiling light": of several ceiling lights, the living room's."""
         if not earlier or {"area", "devices", "all"} & match.slots.keys():
@@ -567,13 +607,12 @@ class FollowUps:
         if not (shared_name or said_type):
             return match
         previous = earlier[-1].slots
-        area = previous["area"].value if "area" in previous else None
         ids = (
             previous["devices"].value
             if "devices" in previous
             else previous.get("name", SlotValue((), "")).value
         )
-        area = area or self._area_of(ids)
+        area = self._room_of(earlier[-1], client_area)
         if area is None:
             return match
         if shared_name:
@@ -587,6 +626,18 @@ class FollowUps:
         # "… and the lamp to 20 percent" after the kitchen light: no lamp in the kitchen, so the room said
         # before is not this part's; the part is resolved as said.
         return match if found.problem in (NO_DEVICE, AMBIGUOUS) else inherited
+
+    def _room_of(self, match: IntentMatch, client_area: str | None) -> str | None:
+        """The one room an earlier command of the utterance was about: the room said, else its devices'
+        ("turn on the lamp and turn off the ceiling light": the lamp's room); None when not one room."""
+        if "area" in match.slots:
+            return str(match.slots["area"].value)
+        slots = match.slots
+        ids = slots["devices"].value if "devices" in slots else slots.get("name", SlotValue((), "")).value
+        if not ids and "domain" in slots:
+            found = resolve_targets(match, self.index, client_area, types=self.types(match.intent))
+            ids = found.ids if found.problem is None else ()
+        return self._area_of(ids) if ids else None
 
     def _same_target(self, match: IntentMatch, earlier: Sequence[IntentMatch]) -> IntentMatch | None:
         """ "Skip this track and turn it up to 50": "it" is what the earlier part of the same utterance was
@@ -889,6 +940,12 @@ def _acted_or_asked(turn: Turn) -> bool:
 def _not_understood(turn: Turn) -> bool:
     """Whether a turn was not understood at all: it meant nothing, did nothing and asked nothing."""
     return turn.intent is None and not turn.commands and turn.question is None and not turn.device_ids
+
+
+def _ids_of(match: IntentMatch) -> tuple[str, ...]:
+    """The device ids a resolved match names ("devices" or "name"); none when it names none."""
+    slot = match.slots.get("devices") or match.slots.get("name")
+    return tuple(slot.value) if slot is not None else ()
 
 
 def _latest_devices(history: Sequence[Turn]) -> list[str]:

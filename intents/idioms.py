@@ -9,10 +9,11 @@ still parse as a whole, so a rewrite never makes a command of words that were no
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import re
+from collections.abc import Callable, Collection, Sequence
 
 from .mood import DAY_PARTS, REPEAT_UNITS, TIMER_WORDS, WHEN_WORDS
-from .normalize import GERUND_BASES, contains_run
+from .normalize import GERUND_BASES, contains_run, tokenize
 from .numbers import NUMBER_WORDS
 
 # Whole clauses that are household idioms, and the order each stands for. "{a}" is an optional article.
@@ -37,6 +38,11 @@ def _coffee_idioms() -> dict[tuple[str, ...], tuple[str, ...]]:
             idioms[("put", *article, drink, "on")] = _COFFEE_ON
             idioms[("get", *article, drink, "going")] = _COFFEE_ON
             idioms[("start", *article, drink)] = _COFFEE_ON
+        for the in ((), ("the",)):  # "coffee on", "turn on the coffee": the machine, said short
+            idioms[(*the, drink, "on")] = _COFFEE_ON
+            for turn in ("turn", "switch"):
+                idioms[(turn, "on", *the, drink)] = _COFFEE_ON
+                idioms[(turn, *the, drink, "on")] = _COFFEE_ON
     return idioms
 
 
@@ -50,6 +56,8 @@ PUT_VERBS = frozenset({"stick", "pop", "bung", "whack", "chuck", "throw"})
 ON_OFF = frozenset({"on", "off"})
 # Other verbs for a plain one: "drop the blinds" lowers them, "unbolt the front door" unlocks it.
 PLAIN_VERBS = {"drop": "lower", "unbolt": "unlock", "bolt": "lock"}
+# Number words that say a value ("drop it to ten"); "a" and "an" only say how much ("a bit").
+COUNTED = NUMBER_WORDS - {"a", "an"}
 
 # A reason after the order: "for the postman", "for my son". Never a time ("for the evening", "for an
 # hour"): Hearth cannot schedule, so those must stay unsaid-to-be-done.
@@ -168,7 +176,8 @@ WONDERING: tuple[tuple[str, ...], ...] = (
     ("i'm", "not", "sure"), ("i", "am", "not", "sure"), ("not", "sure"), ("i", "can't", "remember"),
     ("i", "cannot", "remember"), ("i", "don't", "remember"), ("i", "dont", "remember"),
     ("i'd", "like", "to", "know"), ("i", "would", "like", "to", "know"), ("i", "want", "to", "know"),
-    ("i", "need", "to", "know"), ("do", "you", "know"), ("any", "idea"),
+    ("i", "need", "to", "know"), ("do", "you", "know"), ("any", "idea"), ("i", "just", "want", "to", "know"),
+    ("i", "just", "wanna", "know"), ("i", "wanna", "know"), ("i", "only", "want", "to", "know"),
 )  # fmt: skip
 # Who may have left a device so: "I wonder if the kids left the hall light on" asks its state.
 DOERS = frozenset({"i", "we", "you", "someone", "somebody", "anyone", "anybody", "he", "she", "they"})
@@ -226,7 +235,7 @@ def _plain_verb(words: list[str]) -> list[str]:
         return ["turn", *words[1:]]  # "whack the heating up a notch"
     if words and words[0] in PUT_VERBS and ON_OFF & set(words[1:]):
         return ["put", *words[1:]]
-    if words and words[0] in PLAIN_VERBS and not any(w.isdigit() or w in NUMBER_WORDS for w in words):
+    if words and words[0] in PLAIN_VERBS and not any(w.isdigit() or w in COUNTED for w in words):
         # "drop the blinds" lowers them; "drop the thermostat to 17" is a setting, left to the classifier
         return [PLAIN_VERBS[words[0]], *words[1:]]
     return words
@@ -303,3 +312,37 @@ def _noun_phrases(words: Sequence[str]) -> list[list[str]]:
         if words[i] in _DETERMINED:
             found += [["the", *words[i + 1 : i + 3]], ["the", words[i + 1]]]
     return [list(p) for p in dict.fromkeys(tuple(p) for p in found)]
+
+
+# A clause that only says the question is no order: "don't turn it on, just tell me", "I'm not asking you
+# to lock it". Dropped when what is left asks something; the question is then answered and nothing done.
+DISCLAIMER_OPENERS: tuple[tuple[str, ...], ...] = (
+    ("don't",), ("dont",), ("do", "not"), ("no", "need", "to"), ("you", "don't", "need", "to"),
+    ("i'm", "not", "asking", "you", "to"), ("i", "am", "not", "asking", "you", "to"),
+    ("not", "asking", "you", "to"), ("i'm", "not", "telling", "you", "to"),
+)  # fmt: skip
+JUST_ASKING: tuple[tuple[str, ...], ...] = (
+    ("just", "tell", "me"), ("just", "checking"), ("only", "asking"), ("just", "asking"), ("tell", "me"),
+)  # fmt: skip
+_CLAUSE_CUT = re.compile(r"(?<=[,;?.!\u2014])\s*")
+_POINTING = frozenset({"it", "them", "that", "anything"})
+
+
+def without_disclaimers(text: str, asks: Callable[[str], bool]) -> str:
+    """`text` without the clauses that say it is only a question ("is the tv on? don't turn it on, just
+    tell me" → "is the tv on?"), when some clause is left that `asks` is true of; else `text` as it is."""
+    clauses = [c for c in _CLAUSE_CUT.split(text) if c.strip()]
+    if len(clauses) < 2:
+        return text
+    kept = [c for c in clauses if not _disclaims(tokenize(c, strip_phrases=False))]
+    if len(kept) == len(clauses) or not kept or not any(asks(c) for c in kept):
+        return text
+    return " ".join(kept).rstrip(",;— ")
+
+
+def _disclaims(words: list[str]) -> bool:
+    if any(tuple(words) == phrase for phrase in JUST_ASKING):
+        return True
+    opener = next((o for o in DISCLAIMER_OPENERS if tuple(words[: len(o)]) == o), None)
+    # only an order on what the question is about ("it"), never one naming a device of its own
+    return opener is not None and bool(_POINTING & set(words[len(opener) :]))

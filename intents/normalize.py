@@ -41,6 +41,7 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("oops",),
     ("sorry",),  # "sorry, undo that": an apology before the order, never the order itself
     ("oh",),
+    ("i", "meant"),  # "sorry, I meant the bathroom": the correction that follows is what counts
     ("let's",),
     ("lets",),
     ("hold", "on"),
@@ -161,6 +162,8 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("for", "me"),
     ("for", "us"),  # "pit the coffee machine on for us"
     ("before", "i", "forget"),
+    ("i", "mean"),  # "no, in the bedroom I mean": the correction said, then marked as one
+    ("or", "what"),  # "is the speaker paused or what"
     ("while", "you're", "at", "it"),
     ("while", "you", "are", "at", "it"),
     # a vocative after the order: "put on the telly, good man"

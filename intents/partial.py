@@ -27,8 +27,9 @@ SYNONYMS: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {
     ("tv",): (("telly",), ("tee", "vee"), ("television",)),
     ("television",): (("tv",), ("telly",), ("tee", "vee")),
     ("ceiling", "light"): (("big", "light"), ("main", "light"), ("overhead", "light")),
-    ("coffee", "maker"): (("coffee", "machine"),),
-    ("coffee", "machine"): (("coffee", "maker"),),
+    ("coffee", "maker"): (("coffee", "machine"), ("coffee", "pot")),
+    ("coffee", "machine"): (("coffee", "maker"), ("coffee", "pot")),
+    ("light", "strip"): (("led", "strip"), ("strip", "light"), ("led", "lights")),
 }
 
 

@@ -53,9 +53,11 @@ _SAME_THING = {
     "cupboard": ("cabinet",), "cabinet": ("cupboard",), "worktop": ("counter",), "counter": ("worktop",)
 }  # fmt: skip
 
-# Where a thing stands relative to a device. "on", "at" and "over" are left out: "the volume on the tv"
-# and "turn the lights on at the door" name the device itself or a moment, not a place.
-_NEAR = r"next to|close to|by|near|beside|above|under|underneath|below|behind|in front of"
+# Where a thing stands relative to a device. "At" is left out: "turn the lights on at the door" names a
+# moment. "On" and "over" place a device only by furniture ("the speaker on my desk", "the light over the
+# sink"): "the volume on the tv" names the device itself.
+_NEAR = r"next to|close to|by|near|beside|above|under|underneath|below|behind|in front of|on top of|on|over"
+_ON_FURNITURE = frozenset({"on", "over", "on top of"})
 _ARTICLE = r"(?:the|my|our|that|this)"
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -147,6 +149,8 @@ class Places:
         )
         if thing is None or (after < len(words) and words[after][0] in self.name_words):
             return None  # nothing that places a device, or part of a name ("by the bed light")
+        if prep in _ON_FURNITURE and thing not in FURNISHINGS:
+            return None
         end = words[after - 1][1]
         named = self._named.get((prep, thing))
         if named is not None:  # "lights under the cupboards": the "under cabinet lights"

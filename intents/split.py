@@ -18,7 +18,11 @@ JOINERS = frozenset({"and", "then", "also", "plus", "afterwards"})
 # Joiners of several words, cut as a whole: "after that" ("that" alone is not one), "as well as", "along
 # with". Longest first, so "and then" is not cut twice.
 JOINER_RUNS: tuple[tuple[str, ...], ...] = (
+    # "… and while you're at it lock the door", "…, oh and start the coffee maker": an afterthought
+    ("while", "you're", "at", "it"),
+    ("while", "you", "are", "at", "it"),
     ("as", "well", "as"),
+    ("oh", "and"),
     ("along", "with"),
     ("together", "with"),
     ("after", "that"),

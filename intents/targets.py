@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from .model import EntityName, IntentMatch, SlotValue
+from .normalize import contains_run
 
 # Target problems (the codes of the `_errors` responses that ask back or refuse).
 NO_DEVICE = "no-device"
@@ -27,8 +28,11 @@ class Targets:
 class EntityIndex:
     """Devices indexed by id, type and area, so resolution costs O(matching devices), not O(devices)."""
 
-    def __init__(self, entities: Sequence[EntityName]) -> None:
+    def __init__(self, entities: Sequence[EntityName], kind_words: Mapping[str, str] | None = None) -> None:
         self.entities = {entity.id: entity for entity in entities}
+        # The words that name a kind of device ("thermostat" → climate): a device called only that is,
+        # in a room with its own device of the kind, that room's one (see `_by_name`).
+        self.kind_words: Mapping[str, str] = kind_words or {}
         self._by_type: dict[str, list[str]] = {}
         self._by_area: dict[str | None, list[str]] = {}
         self._by_area_type: dict[tuple[str | None, str], list[str]] = {}
@@ -143,7 +147,29 @@ def _by_name(
         ids = tuple(i for i in ids if index.area_of(i) == client_area) or ids
     if len(ids) > 1:
         return Targets(problem=AMBIGUOUS, candidates=ids, what=what)
+    if area is None and client_area is not None:
+        local = _own_kind_here(index, ids[0], name.text, client_area)
+        if local:
+            return (
+                Targets(local, what=what)
+                if len(local) == 1
+                else Targets(problem=AMBIGUOUS, candidates=local, what=what)
+            )
     return Targets(ids, what=what)
+
+
+def _own_kind_here(index: EntityIndex, device: str, said: str, client_area: str) -> tuple[str, ...]:
+    """ "The thermostat" said in the bedroom is the bedroom's thermostat, though another room's is the one
+    also called just "thermostat": a name that is only a kind word means the kind, as "the light" does."""
+    kind, said = index.type_of(device), said.lower()
+    if kind is None or index.kind_words.get(said) != kind or index.area_of(device) == client_area:
+        return ()
+    # Only devices that answer to the word too: "the speaker" in a room with only a tv stays the speaker.
+    return tuple(
+        i
+        for i in index.of_type(kind, client_area)
+        if any(contains_run(name.lower().split(), tuple(said.split())) for name in index.entities[i].names)
+    )
 
 
 def _by_domain(
@@ -206,7 +232,17 @@ def _kind_of(index: EntityIndex, ids: tuple[str, ...], domain: SlotValue) -> tup
         return ids
     word = domain.text.split()[-1].rstrip("s")
     named = tuple(i for i in ids if any(word in name.lower() for name in index.entities[i].names))
-    return named or ids
+    if named or word not in WINDOW_WORDS:
+        return named or ids
+    # "The blinds" may be the room's shades or curtains, never its garage door or gate.
+    return tuple(
+        i for i in ids if not any(set(name.lower().split()) & DOOR_WORDS for name in index.entities[i].names)
+    )
+
+
+# What covers a window (any of them may stand for another) and what names a way in (never a window's).
+WINDOW_WORDS = frozenset({"blind", "shade", "curtain", "shutter", "drape"})
+DOOR_WORDS = frozenset({"door", "gate", "garage"})
 
 
 def _named_like(index: EntityIndex, ids: tuple[str, ...], domain: SlotValue) -> tuple[str, ...]:

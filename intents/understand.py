@@ -17,12 +17,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from .address import for_assistant
+from .brands import KindWords
 from .cachefiles import pickled, write_atomic
 from .classify import DIRECTED_INTENTS, NUMBER_SLOTS, POLARITY, RELATIVE_TO_SET, UNIT_SECONDS, ClassifierLayer
 from .context import Turn
 from .document import IntentData
 from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, last_acting, refers
-from .idioms import asked_indirectly, order_first, reason_readings, rephrase
+from .idioms import asked_indirectly, order_first, reason_readings, rephrase, without_disclaimers
 from .model import AreaName, EntityName, IntentMatch, SlotValue, with_area_aliases
 from .mood import (
     TIMER_INTENTS,
@@ -42,7 +43,7 @@ from .repair import Repair, after_leading_no, find_repair, readings, without_res
 from .speller import SpellCorrector
 from .split import CARRIERS, GATHERING, JOINER_WORDS, CommandSplitter
 from .targets import EntityIndex, resolve_targets
-from .vocabulary import sentence_words, template_words
+from .vocabulary import kind_words, sentence_words, template_words
 
 # Intents whose meaning depends on earlier turns; their results are never cached.
 CONTEXT_INTENTS = frozenset(
@@ -57,10 +58,24 @@ ASR_FIXES: dict[tuple[str, str], tuple[str, str]] = {
     ("turn", "of"): ("turn", "off"),
     ("switch", "of"): ("switch", "off"),
     ("turned", "of"): ("turned", "off"),
+    ("never", "mine"): ("never", "mind"),
+    ("you", "due"): ("you", "do"),
+    ("front", "or"): ("front", "door"),
+    ("garage", "or"): ("garage", "door"),
 }
 
 # One word heard as two: "cancel the time her" is "cancel the timer".
-ASR_MERGES: dict[tuple[str, str], str] = {("time", "her"): "timer", ("time", "or"): "timer"}
+ASR_MERGES: dict[tuple[str, str], str] = {
+    ("time", "her"): "timer",
+    ("time", "or"): "timer",
+    ("speak", "her"): "speaker",
+    ("un", "lock"): "unlock",
+}
+# Number words heard as other words right before a unit of time ("a timer for ate minutes").
+HEARD_COUNTS: dict[str, str] = {"ate": "eight", "for": "four", "too": "two", "to": "two", "won": "one"}
+COUNT_UNITS = frozenset({"minute", "minutes", "second", "seconds", "hour", "hours"})
+# What a heard count follows: "for ate minutes", "in too minutes", "timer to minutes".
+COUNT_OPENERS = frozenset({"for", "in", "timer", "another", "extra"})
 
 # Words speech recognisers put in place of command words. Only used when the rewritten sentence then
 # parses with the templates, so a real "read" or "clothes" elsewhere changes nothing.
@@ -80,6 +95,8 @@ HOMOPHONES: dict[str, str] = {
     "lite": "light",
     "lamb": "lamp",
     "won": "one",
+    "hole": "hall",
+    "store": "door",
 }
 # Homophones that only hold in one place: "of" for "off" at the end ("turn the tv of"), "lock" for
 # "locked" at the end of a question ("is the front door lock").
@@ -128,10 +145,17 @@ def fix_asr(tokens: list[str]) -> list[str]:
         fixed = ASR_FIXES.get((tokens[i], tokens[i + 1]))
         if fixed is not None:
             tokens[i], tokens[i + 1] = fixed
+    for i in range(1, len(tokens) - 1):
+        if tokens[i + 1] in COUNT_UNITS and tokens[i] in HEARD_COUNTS and tokens[i - 1] in COUNT_OPENERS:
+            tokens[i] = HEARD_COUNTS[tokens[i]]
+    if tokens[:2] == ["on", "lock"]:
+        tokens[:2] = ["unlock"]  # "on lock the front door": only at the start, where "on" cannot be
     for i in range(len(tokens) - 1, 0, -1):
         merged = ASR_MERGES.get((tokens[i - 1], tokens[i]))
         if merged is not None:
             tokens[i - 1 : i + 1] = [merged]
+        elif tokens[i - 1 : i + 1] == ["off", "is"] and i > 1 and tokens[i - 2] == "the":
+            tokens[i - 1 : i + 1] = ["office"]  # "the temperature in the off is"
     return tokens
 
 
@@ -154,7 +178,7 @@ class Understander:
         self._entities, self._areas = tuple(entities), tuple(areas)
         # `cache_dir` keeps the compiled templates on disk, for a fast restart with unchanged templates.
         self.recognizer = TemplateRecognizer(data, entities, areas, cache_dir=cache_dir)
-        self.index = EntityIndex(entities)
+        self.index = EntityIndex(entities, kind_words(data))
         words = template_words(data)
         self.places = Places(entities, areas)
         names = set(self.places.name_words)
@@ -172,6 +196,7 @@ class Understander:
             compounds=compounds,
         )
         self._name_words = frozenset(names)
+        self.kinds = KindWords(entities, kind_words(data), names)
         # Words never taken for the name of a person spoken to ("Kitchen, lights on" is for the assistant).
         self._command_words = frozenset(names | sentence_words(data) | NUMBER_WORDS)
         self.classifier = classifier
@@ -191,7 +216,9 @@ class Understander:
         if spoken is not None:
             text = spoken  # "Jack, the bath's running. Fan on": only what is said to the assistant
         text = without_restarts(text)  # "open the, open the garage door": what was said again counts once
+        text = self.kinds.rewrite(text)  # "the Hue bulb", "the smart plug for the coffee maker"
         text = self.places.rewrite(text)  # "the lamp by the sofa": the lamp in the living room
+        text = without_disclaimers(text, self._asks)  # "is the tv on? don't turn it on, just tell me"
         text = after_leading_no(text, _starts_an_order)  # "no, 20": the correction is "20"
         tokens = _two_heard_as_too(fix_asr(tokenize(text)), history)
         if not tokens:
@@ -248,6 +275,15 @@ class Understander:
         )
         return self._checked(resolved, tokens, text, client_area)
 
+    def _asks(self, clause: str) -> bool:
+        """Whether a clause asks a question: a question mark, a yes/no opener or a doubt ("I wonder if")."""
+        words = tokenize(clause, strip_phrases=False)
+        return (
+            clause.rstrip().endswith("?")
+            or words[:1] in (["is"], ["are"], ["did"], ["was"], ["were"], ["has"], ["have"])
+            or asked_indirectly(words, self._name_words) is not None
+        )
+
     def _after_reason(self, tokens: list[str], cuts: Sequence[int]) -> Understanding | None:
         """ "It's stuffy in the bedroom, turn the fan on", "the guests are at the door, unlock it": an order
         after a reason that is no order itself, read with the room or the thing the reason named. None
@@ -290,7 +326,15 @@ class Understander:
             # A fragment spliced into the old words must keep their orders, only with the new value or
             # device; the correction said in full ("sorry, I meant turn it down") may order anything.
             kept = [m.intent for m in found.matches][: len(intents)] == intents
-            if said_anew or not old or kept or (found.question is not None and found.pending is not None):
+            # "turn the tv up, I mean down": the way taken back, said the other way round
+            turned = _turned_round(repair, words) and len(found.matches) == len(intents)
+            if (
+                said_anew
+                or not old
+                or kept
+                or turned
+                or (found.question is not None and found.pending is not None)
+            ):
                 return self._near(found, old)
         if not old or (
             CLAUSE_MARKERS & set(repair.correction) and not self._carries_content(repair.correction)
@@ -495,12 +539,14 @@ class Understander:
             if match is not None:
                 fuzzy = replace(match, confidence=corrected.confidence, source="fuzzy")
                 return Understanding((fuzzy,), layer="fuzzy", corrected=corrected.changes)
-        heard = sound_alike(corrected.tokens)
-        if heard != list(corrected.tokens):
-            match = self.recognizer.recognize_tokens(heard, text)
-            if match is not None:
-                fuzzy = replace(match, confidence=corrected.confidence * 0.9, source="fuzzy")
-                return Understanding((fuzzy,), layer="fuzzy", corrected=corrected.changes)
+        # The words as corrected, then as said: a homophone may itself look like a slip ("hole" → "home")
+        for words in dict.fromkeys((tuple(corrected.tokens), tuple(tokens))):
+            heard = sound_alike(words)
+            if heard != list(words):
+                match = self.recognizer.recognize_tokens(heard, text)
+                if match is not None:
+                    fuzzy = replace(match, confidence=corrected.confidence * 0.9, source="fuzzy")
+                    return Understanding((fuzzy,), layer="fuzzy", corrected=corrected.changes)
         match = self._rephrased(tokens, corrected.tokens, text)
         if match is not None:
             fuzzy = replace(match, confidence=corrected.confidence * 0.9, source="fuzzy")
@@ -738,12 +784,16 @@ class Understander:
         """The templates' whole command in words that end in "too", "as well", "in here" or "in there":
         "open the garage door too" (whatever came before), "turn off the lights in here" (the speaker's
         room is where "the lights" are anyway); None when there is no such ending or no such command."""
-        alone = _without_too(tokens) or _without_here(tokens)
+        here = None if _without_too(tokens) is not None else _without_here(tokens)
+        alone = _without_too(tokens) or here
         there = None if alone is not None else _without_there(tokens)
         said = alone if alone is not None else there
         match = self.recognizer.recognize_tokens(said, text) if said is not None else None
         if match is None or match.intent in CONTEXT_INTENTS | VERBLESS:
             return None
+        if here is not None and ("ref" in match.slots or refers(here)):
+            # "make it warmer in here": whatever "it" is, it is here (see FollowUps.resolve)
+            return replace(match, slots={**match.slots, "here": SlotValue(True, "here")})
         if there is not None and not {"name", "area", "devices"} & match.slots.keys():
             # "turn off the light in there": the room of the devices just talked about (see FollowUps)
             return replace(match, slots={**match.slots, "there": SlotValue(True, "there")})
@@ -864,6 +914,23 @@ MAX_REMARKED_WORDS = 24  # longer utterances are not searched for a command amon
 # Words that point at a device without naming it: a clause with one is about a device.
 POINTERS = frozenset({"it", "them", "that", "those", "this", "these", "one", "ones", "everything"})
 NEGATIONS = frozenset({"don't", "dont", "never", "doesn't", "shouldn't", "won't", "not", "no"})
+
+
+# Ways a command goes; a correction that swaps one for another turns the same command round.
+_WAYS = frozenset({"up", "down", "on", "off"})
+
+
+def _turned_round(repair: Repair, words: Sequence[str]) -> bool:
+    """Whether `words` are the words taken back with only their last word, a way ("up"), said the other
+    way ("down")."""
+    before, after = repair.taken_back, repair.correction
+    return (
+        len(after) == 1
+        and bool(before)
+        and {before[-1], after[0]} <= _WAYS
+        and before[-1] != after[0]
+        and list(words) == [*before[:-1], after[0]]
+    )
 
 
 def _no_command(match: IntentMatch | None) -> bool:
@@ -1146,7 +1213,7 @@ def _values(match: IntentMatch) -> dict[str, object]:
     return {k: v.value for k, v in match.slots.items() if k not in TARGET_WORDS}
 
 
-TARGET_WORDS = frozenset({"name", "area", "domain", "all", "plural", "ref", "devices", "there"})
+TARGET_WORDS = frozenset({"name", "area", "domain", "all", "plural", "ref", "devices", "there", "here"})
 
 
 def _an_order(match: IntentMatch | None, tokens: Sequence[str]) -> IntentMatch | None:

@@ -30,3 +30,11 @@ def template_words(data: IntentData) -> set[str]:
             for value in spec.values:
                 words.update(value.tokens)
     return {w for word in words for w in word.split()}
+
+
+def kind_words(data: IntentData) -> dict[str, str]:
+    """The singular words that name a kind of device, to its type ("thermostat" → "climate")."""
+    spec = data.lists.get("domain")
+    if not isinstance(spec, ValueList):
+        return {}
+    return {value.text.lower(): str(value.out) for value in spec.values}

@@ -35,7 +35,11 @@ class SmallHome:
         classifier, _trained = load_or_train(data, model_cache)
         linker = EntityLinker(self.entities, self.areas, vocabulary=template_words(data))
         layer = ClassifierLayer(classifier, linker, data, self.index, intent_types=self.types.get)
-        return Understander(data, self.entities, self.areas, classifier=layer, intent_types=self.types.get)
+        understander = Understander(
+            data, self.entities, self.areas, classifier=layer, intent_types=self.types.get
+        )
+        self.index = understander.index  # as the hub resolves: with the home's kind words
+        return understander
 
     def targets(self, match: IntentMatch, area: str | None) -> Targets:
         """The devices a match acts on, or the problem that stops it."""
