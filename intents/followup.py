@@ -144,6 +144,23 @@ SWAP_WORDS = frozenset({"for", "to", "with", "into"})
 RESTATED_BY_TYPE: Mapping[str, tuple[str, tuple[str, ...]]] = {"fan": ("set_fan_speed", ("set", "it", "to"))}
 # Said after a value to accept it ("medium's fine", "low will do"): no part of the value.
 ACCEPTING = (("is", "fine"), ("fine",), ("will", "do"), ("is", "good"), ("is", "ok"), ("is", "okay"))
+# "All the way" after a step: the setting that step moves and where its end is, by the step last done.
+ALL_THE_WAY = frozenset(
+    {("all", "the", "way"), ("all", "the", "way", "up"), ("all", "the", "way", "down"), ("as", "far", "as",
+     "it", "goes"), ("to", "the", "max"), ("max", "it", "out")}
+)  # fmt: skip
+FARTHEST: Mapping[str, tuple[str, str, int]] = {
+    "brightness_up": ("set_brightness", "brightness", 100),
+    "volume_up": ("set_volume", "volume", 100),
+    "volume_down": ("set_volume", "volume", 0),
+    "open_cover": ("set_position", "position", 100),
+    "close_cover": ("set_position", "position", 0),
+}
+# Said before a value to choose it ("go with warm white", "let's try blue"): no part of the value.
+CHOOSING = (
+    ("let's", "go", "with"), ("go", "with"), ("let's", "try"), ("try",), ("how", "about"), ("what", "about"),
+    ("let's", "have"), ("i'll", "have"), ("i'll", "take"),
+)  # fmt: skip
 MAX_VALUE_WORDS = 3  # "purple", "warm white", "a bit warmer": anything longer is no value alone
 ORDINALS: Mapping[str, int] = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
 QUERY_INTENTS = frozenset({"get_state", "get_temperature", "get_humidity"})
@@ -576,6 +593,28 @@ class FollowUps:
         value = SlotValue(parsed[0], " ".join(tokens))
         return IntentMatch("followup_value", {"value": value}, " ".join(tokens), 1.0, "context")
 
+    def all_the_way(self, tokens: Sequence[str], history: Sequence[Turn]) -> IntentMatch | None:
+        """ "All the way" right after a step brighter, louder, open or closed: that setting at its end
+        (full brightness after "brighter"), for the same devices; None after anything else."""
+        words = tuple(tokens)
+        last = last_acting(history)
+        if words not in ALL_THE_WAY or last is None or not last.commands:
+            return None
+        command = last.commands[-1]
+        devices = tuple(command.get("devices", ()))
+        intent = str(command["intent"])
+        if intent == "turn_on" and devices and all(self.index.type_of(i) == "light" for i in devices):
+            intent = "brightness_up"  # "turn on the ceiling light" … "all the way": full brightness
+        farthest = FARTHEST.get(intent)
+        if farthest is None or not devices:
+            return None
+        setting, slot, value = farthest
+        if words[-1] in ("up", "down") and (words[-1] == "up") != (value > 0):
+            return None  # "all the way down" after "brighter": said the other way, never guessed
+        said = " ".join(words)
+        slots = {slot: SlotValue(value, said), "devices": SlotValue(devices, "that")}
+        return IntentMatch(setting, slots, said, 1.0, "context")
+
     def _kind_in(self, match: IntentMatch, area: str | None) -> tuple[str, ...]:
         """The devices a type-only match ("the light") could mean in one room (none without a room)."""
         if area is None:
@@ -921,6 +960,8 @@ def _as_turn(match: IntentMatch, area_of: Callable[[str], str | None]) -> Turn:
 def _value_alone(words: Sequence[str]) -> list[str]:
     """ "On high" → "high", "medium's fine" → "medium": the value without the words around it."""
     out = list(words)
+    choice = next((c for c in CHOOSING if tuple(out[: len(c)]) == c and len(out) > len(c)), ())
+    out = out[len(choice) :]  # "go with warm white", "how about blue"
     for phrase in ACCEPTING:
         if len(out) > len(phrase) and tuple(out[-len(phrase) :]) == phrase:
             out = out[: -len(phrase)]

@@ -46,7 +46,21 @@ def _coffee_idioms() -> dict[tuple[str, ...], tuple[str, ...]]:
     return idioms
 
 
-IDIOMS: dict[tuple[str, ...], tuple[str, ...]] = _coffee_idioms()
+def _music_idioms() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """ "Give me some music", "I'd love some music in here": play music (in the room here)."""
+    idioms: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for wish in (("give", "me"), ("i'd", "love"), ("i", "would", "love"), ("i'd", "like"), ("let's", "have")):
+        for music in (("some", "music"), ("music",), ("a", "bit", "of", "music")):
+            for here in ((), ("in", "here")):
+                idioms[(*wish, *music, *here)] = ("play", "music")  # the room here either way
+    return idioms
+
+
+# Light asked for as a thing: "some light please" is the light on.
+LIGHT_ASKED: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("some", light): ("turn", "on", "the", light) for light in ("light", "lights")
+}
+IDIOMS: dict[tuple[str, ...], tuple[str, ...]] = {**_coffee_idioms(), **_music_idioms(), **LIGHT_ASKED}
 
 # Verbs people use for "turn" when a direction follows: "knock the heating down a notch", "nudge it up".
 TURN_VERBS = frozenset({"knock", "nudge", "kick", "bump", "push", "crank", "notch", "jack", "ramp"})
@@ -99,7 +113,7 @@ def rephrase(tokens: Sequence[str], names: Collection[str]) -> list[str]:
 
     `names`: the words of the home's device and area names; a "for …" naming one of them is no reason.
     """
-    words = _plain_verb(list(tokens))
+    words = _set_said_short(_wished_so(_plain_verb(list(tokens))))
     whole = IDIOMS.get(tuple(words))
     if whole is not None:
         return list(whole)
@@ -239,6 +253,36 @@ def _plain_verb(words: list[str]) -> list[str]:
         # "drop the blinds" lowers them; "drop the thermostat to 17" is a setting, left to the classifier
         return [PLAIN_VERBS[words[0]], *words[1:]]
     return words
+
+
+# A wish for the room to be otherwise: "I wish it were warmer in here", "I want it cooler" → "make it …".
+WISHED_SO: tuple[tuple[str, ...], ...] = tuple(
+    (*wish, "it", *be)
+    for wish in (("i", "want"), ("i", "wish"), ("i'd", "like"), ("i", "would", "like"), ("we", "want"),
+                 ("i'd", "love"), ("i'd", "really", "like"), ("we'd", "like"))
+    for be in ((), ("were",), ("was",), ("to", "be"))
+)  # fmt: skip
+COMPARATIVES = frozenset(
+    {"warmer", "cooler", "hotter", "colder", "brighter", "darker", "dimmer", "louder", "quieter", "softer"}
+)
+
+
+def _wished_so(words: list[str]) -> list[str]:
+    """ "I wish it were warmer in here" → "make it warmer in here": only before a word of more or less."""
+    for wish in WISHED_SO:
+        size = len(wish)
+        if tuple(words[:size]) == wish and words[size : size + 1] and words[size] in COMPARATIVES:
+            more, rest = words[size], words[size + 1 :]
+            if rest[:2] == ["in", "the"] and len(rest) > 2:
+                return ["make", *rest[1:], more]  # "… cooler in the bedroom": "make the bedroom cooler"
+            return ["make", "it", more, *rest]
+    return words
+
+
+def _set_said_short(words: list[str]) -> list[str]:
+    """ "Bedroom light at full" → "set bedroom light to full": a device and its end setting, no verb."""
+    ends_full = len(words) > 2 and words[-2] in ("at", "to") and words[-1] in ("full", "max", "maximum")
+    return ["set", *words[:-2], "to", words[-1]] if ends_full and words[0] != "set" else words
 
 
 def _without_reason(words: list[str], names: Collection[str]) -> list[str]:

@@ -92,6 +92,11 @@ HAVE_WISHES: tuple[tuple[str, ...], ...] = (
     ("may", "we", "have"),
     ("may", "i", "have"),
     ("let's", "have"),
+    *(
+        (*it_would, "be", kind, "to", "have")
+        for it_would in (("it'd",), ("it", "would"))
+        for kind in ("lovely", "nice", "great", "good")
+    ),
 )
 # A polite frame around a request: "I'd be grateful if you could …", "I wonder whether you might …", "it
 # would be lovely if you would …". Only these words may stand before the "if/whether you <modal>", so a

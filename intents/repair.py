@@ -32,6 +32,8 @@ UNPUNCTUATED_WORDS = frozenset({"mean", "meant", "rather", "no"})
 # Said after the correction, they only confirm it: "the ceiling light I mean".
 CLOSERS = (("i", "mean"), ("i", "meant"), ("instead",), ("please",))
 ONE_WORDS = ("one", "ones")
+# "Sorry, go on": said to someone else, after an aside to the assistant; nothing taken back.
+CARRYING_ON = frozenset({("go", "on"), ("go", "ahead"), ("carry", "on"), ("as", "you"), ("keep", "going")})
 # "No rush", "no worries": a courtesy after the order, nothing taken back.
 COURTESIES = frozenset({"rush", "hurry", "worries", "worry", "problem", "pressure", "stress", "bother"})
 
@@ -64,7 +66,7 @@ def find_repair(tokens: Sequence[str], boundaries: Sequence[int], text: str = ""
         if cut <= 0 or cut >= len(tokens):
             continue
         rest = _without_markers(tokens[cut:])
-        if rest and rest[0] not in COURTESIES:
+        if rest and rest[0] not in COURTESIES and tuple(rest[:2]) not in CARRYING_ON:
             later = [b - (len(tokens) - len(rest)) for b in cuts if b > cut]
             rest = _without_denial(rest, later)
             if rest:

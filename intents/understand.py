@@ -35,7 +35,7 @@ from .mood import (
     opening_stripped,
 )
 from .normalize import GERUND_BASES, contains_run, strip_edge_phrases, tokenize
-from .numbers import DENOMINATORS, NUMBER_WORDS, TENS
+from .numbers import DENOMINATORS, NUMBER_WORDS, TENS, parse_number
 from .partial import partial_names
 from .places import Places
 from .recognizer import TemplateRecognizer
@@ -220,7 +220,7 @@ class Understander:
         text = self.places.rewrite(text)  # "the lamp by the sofa": the lamp in the living room
         text = without_disclaimers(text, self._asks)  # "is the tv on? don't turn it on, just tell me"
         text = after_leading_no(text, _starts_an_order)  # "no, 20": the correction is "20"
-        tokens = _two_heard_as_too(fix_asr(tokenize(text)), history)
+        tokens = _timers_talked_of(_two_heard_as_too(fix_asr(tokenize(text)), history), history)
         if not tokens:
             return Understanding()
         if history and history[-1].question:
@@ -247,8 +247,12 @@ class Understander:
             # "make it 20" right after the tv's volume was set: the volume, as "make that 20" would be
             bare = self.followups.bare_value(tokens[-1:], history)
             found = Understanding((bare,)) if bare is not None else found
+        if history and repaired is None and boundaries and _bare_value(tokens[boundaries[-1] :]):
+            # "too loud, 20", "a bit more, 50": the step only says why; the value is what to set
+            bare = self._value_after_step(tokens, boundaries[-1], history)
+            found = Understanding((bare,)) if bare is not None else found
         if not found.matches and found.question is None and history and repaired is None:
-            bare = self.followups.bare_value(tokens, history)
+            bare = self.followups.all_the_way(tokens, history) or self.followups.bare_value(tokens, history)
             found = self._restated(tokens, history) or (Understanding((bare,)) if bare else found)
         if not found.matches:
             return self._checked(found, tokens, text, client_area)
@@ -274,6 +278,22 @@ class Understander:
             resolved, matches=tuple(timer_named(timer_duration(m), said) for m in resolved.matches)
         )
         return self._checked(resolved, tokens, text, client_area)
+
+    def _value_after_step(self, tokens: list[str], cut: int, history: Sequence[Turn]) -> IntentMatch | None:
+        """The value said after a step the way of the last setting ("too loud, 20" after the volume was set;
+        "a bit more, 50" after the blinds): that setting at the value; None when the step is another's."""
+        bare = self.followups.bare_value(tokens[cut:], history)
+        last = last_acting(history)
+        if bare is None or last is None:
+            return None
+        step = self._single_tokens(tokens[:cut])
+        if step is None:
+            return None
+        setting = RELATIVE_TO_SET.get(step.intent)
+        vague = step.intent in ("more", "less") or (step.intent in DIRECTED_INTENTS and not _named(step))
+        if not vague or (setting is not None and setting != last.commands[-1]["intent"]):
+            return None
+        return bare
 
     def _asks(self, clause: str) -> bool:
         """Whether a clause asks a question: a question mark, a yes/no opener or a doubt ("I wonder if")."""
@@ -596,7 +616,9 @@ class Understander:
             return None  # without the linker the remarks cannot be checked for devices and rooms
         cuts = [0, *boundaries, len(tokens)]
         clauses = [strip_edge_phrases(list(tokens[a:b])) for a, b in itertools.pairwise(cuts)]
-        clauses = [c for c in clauses if c]
+        # "…, but the fan in here, …": a clause's opening "but" joins it to the last, says nothing of it
+        clauses = [c[1:] if len(c) > 1 and c[0] == "but" else c for c in clauses if c]
+        clauses = [c for c in clauses if not (len(c) == 1 and c[0] in INTERJECTIONS)]  # "…, sorry, go on"
         if not 2 <= len(clauses) <= MAX_CLAUSES:
             return None
         links = [self._linker_mentions(c) for c in clauses]
@@ -637,6 +659,12 @@ class Understander:
                 if aimed is not None and not NEGATIONS & set(clauses[sources[0]]):
                     best = aimed
                     consumed.add(sources[0])
+        if best.intent == "brightness_up" and _vague(best):
+            for i, clause in enumerate(clauses):
+                if i != best_i and [w for w in clause if w != "the"] in (["light"], ["lights"]):
+                    # "pitch black in here, light please": the light asked for is the light on
+                    best = replace(best, intent="turn_on")
+                    consumed.add(i)
         whole = self._one_command_said_apart(tokens, clauses)
         if whole is not None and _says_more(whole, best):
             return whole  # "do a rice timer, 12 minutes": read as one sentence, the name is kept too
@@ -648,7 +676,7 @@ class Understander:
             differs = match is not None and (match.intent != best.intent or _specificity(match) > 0)
             if differs and match is not None and not _same_command(match, best):
                 return None
-            if NEGATIONS & set(clause) or "not" in clause or "no" in clause:
+            if (NEGATIONS & set(clause) or "not" in clause or "no" in clause) and not _unknowing(clause):
                 return None
             if _bare_value(clause) and not _values(best):
                 return None  # "too loud, 20": a value said beside an order that sets none is no remark
@@ -914,6 +942,25 @@ MAX_REMARKED_WORDS = 24  # longer utterances are not searched for a command amon
 # Words that point at a device without naming it: a clause with one is about a device.
 POINTERS = frozenset({"it", "them", "that", "those", "this", "these", "one", "ones", "everything"})
 NEGATIONS = frozenset({"don't", "dont", "never", "doesn't", "shouldn't", "won't", "not", "no"})
+# A word said as a clause of its own that only marks a turn in talk: no remark to weigh, no command.
+INTERJECTIONS = frozenset({"sorry", "yeah", "yes", "ok", "okay", "right", "oh", "well", "so", "hmm", "um"})
+# A remark that the speaker does not know something: its "not" denies nothing of the order beside it ("I
+# don't know which button is which — can you turn on the coffee machine").
+UNKNOWING: tuple[tuple[str, ...], ...] = (
+    ("i", "don't", "know"), ("i", "dont", "know"), ("i", "do", "not", "know"), ("not", "sure"), ("i'm", "not",
+    "sure"), ("i", "never", "know"), ("no", "idea"), ("i", "have", "no", "idea"), ("i've", "no", "idea"),
+)  # fmt: skip
+
+
+def _unknowing(clause: Sequence[str]) -> bool:
+    """Whether a clause only says the speaker does not know something ("not sure what you call it"), with
+    no device, order or negation of its own after that."""
+    words = [w for w in clause if w not in ("but", "and", "so", "well", "oh")]
+    opener = next((u for u in UNKNOWING if contains_run(words, u)), None)
+    if opener is None:
+        return False
+    after = words[words.index(opener[-1], max(0, words.index(opener[0]))) + 1 :]
+    return not (NEGATIONS & set(after)) and not (ORDER_WORDS & set(after))
 
 
 # Ways a command goes; a correction that swaps one for another turns the same command round.
@@ -1033,6 +1080,23 @@ def _bare_value(words: Sequence[str]) -> bool:
     return bool(numbers) and all(w in numbers or w in ("percent", "degrees", "and") for w in words)
 
 
+def _timers_talked_of(tokens: list[str], history: Sequence[Turn]) -> list[str]:
+    """Right after a timer was started in minutes, "and a garlic bread timer for 5" is 5 minutes too, and
+    "cancel the pasta one" is the pasta timer: the words only the timer just talked about makes whole."""
+    last = history[-1] if history else None
+    if last is None or last.intent not in TIMER_INTENTS:
+        return tokens
+    if "one" in tokens[2:] and tokens[0] in ("cancel", "stop") and "timer" not in tokens:
+        tokens = [("timer" if w == "one" and i > 1 else w) for i, w in enumerate(tokens)]
+    duration = last.slots.get("duration")
+    minutes = isinstance(duration, int | float) and duration % 60 == 0 and duration < 3600
+    if minutes and "timer" in tokens and len(tokens) > 2 and tokens[-2] == "for":
+        parsed = parse_number(tokens, len(tokens) - 1)
+        if parsed is not None and parsed[1] == len(tokens):
+            return [*tokens, "minutes"]
+    return tokens
+
+
 def _two_heard_as_too(tokens: list[str], history: Sequence[Turn]) -> list[str]:
     """ "Set the thermostat to twenty too" is 22 as a recogniser hears it, unless an earlier turn set
     something to 20: only then can "too" mean "as well"."""
@@ -1106,7 +1170,8 @@ def _without_reasons(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
             )
         )
     ]
-    named = [p for p in parts if p not in reasons and not _vague(p)]
+    # an order on "it" names its device as well ("ugh, it's too loud, turn it off": the thing just on)
+    named = [p for p in parts if p not in reasons and (not _vague(p) or "ref" in p.slots)]
     if not named or not reasons:
         return parts
     rooms = {p.slots["area"].value for p in reasons if "area" in p.slots}
@@ -1248,6 +1313,11 @@ def _says_more(whole: IntentMatch, part: IntentMatch) -> bool:
         and whole.slots.keys() > part.slots.keys()
         and all(whole.slots[k].value == v.value for k, v in part.slots.items())
     )
+
+
+def _named(match: IntentMatch) -> bool:
+    """Whether a match names its devices or room in words said (not a type its template fixed)."""
+    return any(k in match.slots and match.slots[k].text for k in ("name", "area", "devices"))
 
 
 def _has_target(match: IntentMatch) -> bool:

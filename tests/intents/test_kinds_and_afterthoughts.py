@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from intents.brands import KindWords
+from intents.context import Turn
 from intents.model import AreaName, EntityName, IntentMatch, SlotValue
 from intents.normalize import tokenize
 from intents.recognizer import IntentData
@@ -267,3 +268,130 @@ def test_a_negated_order_without_a_question_still_does_nothing_new(
     found = understander.understand(text, (), "living_room")
     assert ("turn_off", ("tv",)) not in actions(found, "living_room")
     assert ("turn_on", ("tv",)) not in actions(found, "living_room")
+
+
+# ---- values after a step, "all the way", choosing a value, timers talked of ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "expected"),
+    [
+        ("set the tv volume to 30", "too loud, 20", ("set_volume", {"volume": 20})),
+        ("set the bedroom blinds to 30", "a bit more, 50", ("set_position", {"position": 50})),
+    ],
+)
+def test_a_value_after_a_step_is_the_value(
+    understander: Understander, first: str, then: str, expected: tuple
+) -> None:
+    found = talk(understander, [first, then])
+    assert [(m.intent, {k: v for k, v in values(m).items() if k != "devices"}) for m in found.matches] == [
+        expected
+    ]
+
+
+def test_a_value_after_another_settings_step_is_not_taken(understander: Understander) -> None:
+    # "too loud" is the volume's way, and the blinds were set last: no position from it
+    found = talk(understander, ["set the bedroom blinds to 30", "too loud, 50"])
+    assert not [m for m in found.matches if m.intent == "set_position"]
+
+
+def test_all_the_way_after_brighter_is_full_brightness(understander: Understander) -> None:
+    found = talk(understander, ["turn on the living room ceiling light", "brighter", "all the way"])
+    assert said(list(found.matches)) == [
+        ("set_brightness", {"brightness": 100, "devices": ("living_ceiling",)})
+    ]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["dim the bedroom light", "all the way"],  # all the way down is not guessed as off
+        ["brighten the bedroom light", "all the way down"],  # said the other way
+        ["all the way"],  # nothing before it
+    ],
+)
+def test_all_the_way_is_only_read_after_a_step_its_way(understander: Understander, texts: list) -> None:
+    assert actions(talk(understander, texts)) == []
+
+
+def test_a_value_is_chosen_in_other_words(understander: Understander) -> None:
+    found = talk(understander, ["turn the living room lamp red", "hmm, go with warm white"])
+    assert [(m.intent, values(m)["color"]["name"]) for m in found.matches] == [("set_color", "warm white")]
+
+
+def test_timers_talked_of_lend_their_unit_and_noun(understander: Understander) -> None:
+    # as the hub keeps a timer's turn: its intent and slots (it touched no device)
+    pasta = Turn("set a pasta timer for 8 minutes", "start_timer", {"timer_name": "pasta", "duration": 480},
+                 (), "", 0.0, True)  # fmt: skip
+    found = understander.understand("and a garlic bread timer for 5", [pasta])
+    assert said(list(found.matches)) == [("start_timer", {"timer_name": "garlic bread", "duration": 300})]
+    cancelled = understander.understand("cancel the pasta one", [pasta])
+    assert said(list(cancelled.matches)) == [("cancel_timer", {"timer_name": "pasta"})]
+    hour = Turn("set a timer for an hour and a half", "start_timer", {"duration": 5400}, (), "", 0.0, True)
+    # an hour and a half gives no unit to lend
+    assert not understander.understand("and a bread timer for 5", [hour]).matches
+
+
+def test_a_number_without_a_unit_is_no_timer_without_one_before(understander: Understander) -> None:
+    assert not understander.understand("set a garlic bread timer for 5").matches
+
+
+# ---- plain words for full, music and a remark of not knowing ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "area", "expected"),
+    [
+        ("bedroom light at full", None, [("set_brightness", ("bedroom_light",))]),
+        ("gimme some music in here", "office", [("media_play", ("speaker",))]),
+        ("I'd love some music", "office", [("media_play", ("speaker",))]),
+        ("drop the living room thermostat a bit", None, [("temperature_down", ("living_thermostat",))]),
+        # a wish to have a device so is asked of Hearth, and is no question about the blinds
+        ("it'd be lovely to have the bedroom blinds open", None, [("open_cover", ("bedroom_blinds",))]),
+        ("I wish it were cooler in the bedroom", None, [("temperature_down", ("bedroom_thermostat",))]),
+        ("I want it warmer", "living_room", [("temperature_up", ("living_thermostat",))]),
+        ("the bedroom light at max", None, [("set_brightness", ("bedroom_light",))]),
+        (
+            "I don't know which button is which — can you turn on the coffee maker",
+            None,
+            [("turn_on", ("coffee_maker",))],
+        ),
+    ],
+)
+def test_plain_words_for_a_setting_music_and_a_remark(
+    understander: Understander, text: str, area: str | None, expected: list
+) -> None:
+    assert actions(understander.understand(text, (), area), area) == expected
+
+
+def test_a_remark_of_not_knowing_that_denies_the_order_still_stops_it(understander: Understander) -> None:
+    found = understander.understand("I don't know, don't turn on the coffee maker")
+    assert actions(found) == []
+
+
+# ---- asides, complaints beside an order on "it", light asked for ----------------------------------------
+
+
+def test_a_complaint_beside_an_order_on_it_is_its_reason(understander: Understander) -> None:
+    found = talk(understander, ["turn the bedroom fan on", "ugh, it's too loud, turn it off"])
+    assert actions(found) == [("turn_off", ("bedroom_fan",))]
+
+
+@pytest.mark.parametrize(
+    ("text", "area", "expected"),
+    [
+        ("hang on Mum — turn the tv down — sorry, go on", None, [("volume_down", ("tv",))]),
+        ("turn the tv down, sorry, go on", None, [("volume_down", ("tv",))]),  # "go on" takes nothing back
+        ("pitch black in here, light please", "hallway", [("turn_on", ("hall_light",))]),
+        ("some light please", "hallway", [("turn_on", ("hall_light",))]),
+    ],
+)
+def test_asides_and_light_asked_for(
+    understander: Understander, text: str, area: str | None, expected: list
+) -> None:
+    assert actions(understander.understand(text, (), area), area) == expected
+
+
+def test_a_correction_after_sorry_is_still_one(understander: Understander) -> None:
+    found = understander.understand("turn on the kitchen light, sorry, the hall light")
+    assert actions(found) == [("turn_on", ("hall_light",))]

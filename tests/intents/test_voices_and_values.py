@@ -319,7 +319,6 @@ def test_before_a_meal_is_now(understander: Understander) -> None:
         "open the bedroom window",  # a thing the home lacks, after its room
         "movie time",  # an announcement, not a question about the time
         "she said turn off the tv but I'm still watching it",  # someone else's words
-        "it'd be lovely to have the bedroom blinds open",  # a wish is no question (and too vague to act on)
     ],
 )
 def test_no_guess_acts_or_answers(understander: Understander, text: str) -> None:
