@@ -70,7 +70,7 @@ class KindWords:
             for i in kept[belonging : belonging + 3]:
                 said[i] = None
         if said == words:
-            return text
+            return self._in_name_order(text)
         out, done = [], 0
         for (word, start, end), new in zip(spans, said, strict=True):
             if new == word:
@@ -79,7 +79,29 @@ class KindWords:
             out.append(new or "")
             done = end
         out.append(lowered[done:])
-        return " ".join("".join(out).split())
+        return self._in_name_order(" ".join("".join(out).split()))
+
+    def _in_name_order(self, text: str) -> str:
+        """ "The lamp for reading" → "the reading lamp", "the blinds of the living room" → "the living room
+        blinds": a name said as "<its last words> of/for <its first words>" (as learners of English and
+        describers do), put back in order; only when the whole is a name of the home."""
+        lowered = text.lower()
+        spans = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(lowered)]
+        words = [w for w, _, _ in spans]
+        for i, word in enumerate(words):
+            if word not in ("of", "for") or i < 2:
+                continue
+            start_b = i + 2 if words[i + 1 : i + 2] == ["the"] else i + 1
+            for size_a in (2, 1):
+                if i - size_a < 1 or words[i - size_a - 1] not in _ARTICLES:
+                    continue
+                head = words[i - size_a : i]
+                for size_b in (3, 2, 1):
+                    tail = words[start_b : start_b + size_b]
+                    if len(tail) == size_b and tuple(tail + head) in self._types:
+                        begin, end = spans[i - size_a][1], spans[start_b + size_b - 1][2]
+                        return lowered[:begin] + " ".join(tail + head) + lowered[end:]
+        return text
 
     def _belonging(self, words: Sequence[str]) -> int | None:
         """Where "<kind> for the" starts in "turn on the plug for the coffee maker", when the coffee maker

@@ -215,6 +215,8 @@ class FollowUps:
                 if there is None:
                     return Understanding(question="no-context", pending=match, layer="context")
                 match = there
+            if client_area is None and history and not resolved:
+                match = self._in_room_talked_of(match, history)
             here = "here" in match.slots
             if here:
                 match = replace(match, slots={k: v for k, v in match.slots.items() if k != "here"})
@@ -236,6 +238,23 @@ class FollowUps:
             return Understanding(question="nothing-to-undo", layer="context")
         used_context = any(m.source == "context" for m in resolved)
         return replace(found, matches=tuple(resolved), layer="context" if used_context else found.layer)
+
+    def _in_room_talked_of(self, match: IntentMatch, history: Sequence[Turn]) -> IntentMatch:
+        """ "Turn the light off" from a phone, right after the garage door and the light in there: the
+        light of the room just talked about, when it has one of that kind; the match as it is otherwise
+        (a type said with no room from a phone asks which room)."""
+        slots = match.slots
+        domain = slots.get("domain")
+        if domain is None or not domain.text or {"area", "name", "devices", "all", "ref"} & slots.keys():
+            return match
+        if _true_slot(slots.get("plural")) and domain.text.endswith("s"):
+            return match  # "the lights": every one of them, never one room's guessed
+        if len(self.index.of_type(str(domain.value), anywhere=True)) < 2:
+            return match
+        room = self._area_of(_latest_devices(history))
+        if room is None or not self.index.of_type(str(domain.value), room):
+            return match
+        return replace(match, slots={**slots, "area": SlotValue(room, "")}, source="context")
 
     def _here(
         self, match: IntentMatch, concrete: list[IntentMatch], client_area: str | None
@@ -468,6 +487,9 @@ class FollowUps:
         last = last_acting(history)
         if last is None or not last.commands:
             return found
+        way = [w for w in carried if w not in ("ok", "okay", "again", "now")]
+        if way in (["on"], ["off"], ["back", "on"], ["back", "off"]):
+            found.append((["turn", "it", way[-1]], ""))  # "ok, off again": the device just switched
         command = last.commands[-1]
         intent = str(command["intent"])
         noun = self._shared_noun(list(command.get("devices", ())))
@@ -981,6 +1003,10 @@ def _acted_or_asked(turn: Turn) -> bool:
 def _not_understood(turn: Turn) -> bool:
     """Whether a turn was not understood at all: it meant nothing, did nothing and asked nothing."""
     return turn.intent is None and not turn.commands and turn.question is None and not turn.device_ids
+
+
+def _true_slot(slot: SlotValue | None) -> bool:
+    return slot is not None and slot.value is True
 
 
 def _ids_of(match: IntentMatch) -> tuple[str, ...]:

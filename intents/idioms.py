@@ -113,7 +113,7 @@ def rephrase(tokens: Sequence[str], names: Collection[str]) -> list[str]:
 
     `names`: the words of the home's device and area names; a "for …" naming one of them is no reason.
     """
-    words = _set_said_short(_wished_so(_plain_verb(list(tokens))))
+    words = _at_half(_left_at(_set_said_short(_wished_so(_plain_verb(list(tokens))))))
     whole = IDIOMS.get(tuple(words))
     if whole is not None:
         return list(whole)
@@ -252,7 +252,58 @@ def _plain_verb(words: list[str]) -> list[str]:
     if words and words[0] in PLAIN_VERBS and not any(w.isdigit() or w in COUNTED for w in words):
         # "drop the blinds" lowers them; "drop the thermostat to 17" is a setting, left to the classifier
         return [PLAIN_VERBS[words[0]], *words[1:]]
+    for i in range(len(words) - 2):
+        if words[i] == "a" and words[i + 1] in SMALL and words[i + 2] == "bit":
+            return _plain_verb([*words[: i + 1], *words[i + 2 :]])  # "a tiny bit dimmer": a bit dimmer
+    for said, plain in SAID_PLAINLY:
+        if tuple(words[: len(said)]) == said and len(words) > len(said):
+            return [*plain, *words[len(said) :]]  # "cut power to the fan", "lock up the front door"
+    if words[:2] == ["never", "mind"] and len(words) > 2 and words[2] in ("the", "about", "that"):
+        return ["never", "mind"]  # "never mind the lights": forget it
+    if len(words) > 2 and words[0] in ("you", "to") and words[1] in ORDER_VERBS:
+        return words[1:]  # "the front door, you lock it", "please to unlock the door": the order itself
+    if len(words) > 3 and words[-2] == "make" and words[-1] in ("on", "off"):
+        return ["turn", *words[:-2], words[-1]]  # "the light of garage make on", as learners say it
+    if len(words) > 2 and words[0] == "make" and words[-1] in MADE_SO:
+        # "make the kitchen light (to) open", "make it on": as learners of English say "turn on"
+        middle = words[1:-2] if words[-2] == "to" else words[1:-1]
+        way = words[-1]
+        return ["turn", *middle, way] if way in ("on", "off") else [way, *middle]
     return words
+
+
+# Words that only make "a bit" smaller: "a tiny bit", "a teeny bit".
+SMALL = frozenset({"tiny", "teeny", "wee", "little", "weeny", "touch"})
+# Openings said for a plain verb: "cut power to the fan", "energise the coffee maker", "lock up the door".
+SAID_PLAINLY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("cut", "power", "to"), ("turn", "off")),
+    (("cut", "the", "power", "to"), ("turn", "off")),
+    (("kill", "power", "to"), ("turn", "off")),
+    (("energise",), ("turn", "on")),
+    (("energize",), ("turn", "on")),
+    (("lock", "up"), ("lock",)),
+)
+# Verbs an order starts with, said after a subject or "to" by learners of English ("you lock it").
+ORDER_VERBS = frozenset(
+    {
+        "turn",
+        "switch",
+        "lock",
+        "unlock",
+        "open",
+        "close",
+        "shut",
+        "set",
+        "dim",
+        "start",
+        "stop",
+        "pause",
+        "play",
+    }
+)
+# "Make <device> (to) open / on / close / off": "turn <device> on", "open <device>" (a light opened is
+# switched on, as the understander reads "open the lamp").
+MADE_SO = frozenset({"on", "off", "open", "close"})
 
 
 # A wish for the room to be otherwise: "I wish it were warmer in here", "I want it cooler" → "make it …".
@@ -276,6 +327,22 @@ def _wished_so(words: list[str]) -> list[str]:
             if rest[:2] == ["in", "the"] and len(rest) > 2:
                 return ["make", *rest[1:], more]  # "… cooler in the bedroom": "make the bedroom cooler"
             return ["make", "it", more, *rest]
+    return words
+
+
+def _left_at(words: list[str]) -> list[str]:
+    """ "Leave them halfway", "leave it at 30": set them there (a correction of how far they went)."""
+    if len(words) > 2 and words[0] == "leave" and words[1] in ("it", "them"):
+        rest = words[3:] if words[2] == "at" else words[2:]
+        if rest and (rest[0] in ("halfway", "half") or rest[0].isdigit() or rest[0] in COUNTED):
+            return ["set", words[1], "to", *rest]
+    return words
+
+
+def _at_half(words: list[str]) -> list[str]:
+    """ "Put it at half" → "put it at 50 percent"; "half" said as a value at the end."""
+    if len(words) > 2 and words[-2] in ("at", "to") and words[-1] == "half":
+        return [*words[:-1], "50", "percent"]
     return words
 
 
@@ -363,7 +430,7 @@ def _noun_phrases(words: Sequence[str]) -> list[list[str]]:
 DISCLAIMER_OPENERS: tuple[tuple[str, ...], ...] = (
     ("don't",), ("dont",), ("do", "not"), ("no", "need", "to"), ("you", "don't", "need", "to"),
     ("i'm", "not", "asking", "you", "to"), ("i", "am", "not", "asking", "you", "to"),
-    ("not", "asking", "you", "to"), ("i'm", "not", "telling", "you", "to"),
+    ("not", "asking", "you", "to"), ("i'm", "not", "telling", "you", "to"), ("leave",),
 )  # fmt: skip
 JUST_ASKING: tuple[tuple[str, ...], ...] = (
     ("just", "tell", "me"), ("just", "checking"), ("only", "asking"), ("just", "asking"), ("tell", "me"),

@@ -426,8 +426,8 @@ def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
         # "all the lights except the bedroom light": read without its exception it would act on the one
         # device the words keep out; Hearth does not yet subtract one reading from another
         return "exception"
-    if words[:1] == ["leave"]:  # "leave the bedroom light on": a state kept asks nothing done now
-        return "kept as it is"
+    if words[:1] == ["leave"] and not _left_at_a_value(words):
+        return "kept as it is"  # "leave the bedroom light on": a state kept asks nothing done now
     if timed and says_when(words):
         return "schedule"
     return None
@@ -564,6 +564,15 @@ def _narrated_past(words: Sequence[str]) -> bool:
             continue
         return True  # "my sister switched …", "the tv turned off": a subject said what happened
     return False
+
+
+def _left_at_a_value(words: Sequence[str]) -> bool:
+    """ "Leave them halfway", "leave it at 30": where to stop, said of what was just moved (an order)."""
+    rest = list(words[2:])
+    if words[1:2] not in (["it"], ["them"]) or not rest:
+        return False
+    rest = rest[1:] if rest[0] == "at" else rest
+    return bool(rest) and (rest[0] in ("halfway", "half") or rest[0].isdigit())
 
 
 def describes_state(words: Sequence[str]) -> bool:

@@ -8,7 +8,11 @@ from collections.abc import Sequence
 
 # Words that never carry meaning in a command; dropped everywhere (templates and names too, so a name
 # containing one still matches what the user says).
-FILLERS = frozenset({"please", "pls", "plz", "uh", "uhh", "um", "umm", "uhm", "er", "erm", "hmm"})
+FILLERS = frozenset(
+    {"please", "pls", "plz", "uh", "uhh", "um", "umm", "uhm", "er", "erm", "hmm",
+     # texting hedges that say nothing of the order: "its lowkey dark in the hall", "ngl turn it up"
+     "lowkey", "ngl", "tbh", "fr"}
+)  # fmt: skip
 
 # Phrases dropped only at the very start of an utterance: wake words and courtesy openers.
 LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
@@ -41,6 +45,10 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("oops",),
     ("sorry",),  # "sorry, undo that": an apology before the order, never the order itself
     ("oh",),
+    ("yo",),  # "yo turn the kitchen light on", "bro lock the front door": said to get attention
+    ("ayo",),
+    ("bro",),
+    ("do", "the", "needful", "and"),  # "kindly do the needful and switch off …"
     ("i", "meant"),  # "sorry, I meant the bathroom": the correction that follows is what counts
     ("let's",),
     ("lets",),
@@ -81,6 +89,14 @@ WISHES: tuple[tuple[str, ...], ...] = (
     ("we'd", "like"),
     ("i", "should", "like"),
     ("we", "should", "like"),
+    # said for someone else, by a carer or a parent: "Mum would like the bedroom light a little dimmer"
+    *(
+        (*who, *wish)
+        for who in (("mum",), ("mom",), ("dad",), ("she",), ("he",), ("grandma",), ("grandad",))
+        for wish in (("wants",), ("would", "like"), ("needs",))
+    ),
+    ("she'd", "like"),
+    ("he'd", "like"),
 )
 # Asking to have a device so: "can we have the ceiling light off" is "the ceiling light off"; only before a
 # device ("can we have it at 21" keeps its words: "it" there is the temperature).
@@ -165,10 +181,16 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("at", "the", "moment"),
     ("instead",),
     ("for", "me"),
+    ("for", "her"),  # "open the bedroom blinds for her": said for someone else, the order the same
+    ("for", "him"),
+    ("question", "mark"),  # dictated punctuation: "is the front door locked question mark"
+    ("full", "stop"),
     ("for", "us"),  # "pit the coffee machine on for us"
     ("before", "i", "forget"),
     ("i", "mean"),  # "no, in the bedroom I mean": the correction said, then marked as one
     ("or", "what"),  # "is the speaker paused or what"
+    ("or", "nah"),  # "is the front door locked or nah"
+    ("for", "the", "vibes"),
     ("while", "you're", "at", "it"),
     ("while", "you", "are", "at", "it"),
     # a vocative after the order: "put on the telly, good man"
@@ -198,6 +220,10 @@ CHAT_SPELLINGS: dict[str, tuple[str, ...]] = {
     "ur": ("your",),
     "r": ("are",),
     "gimme": ("give", "me"),
+    "nvm": ("never", "mind"),
+    "lil": ("little",),
+    "rn": ("right", "now"),
+    "n": ("and",),  # "kitchen lights off n lock the front door"
     "lemme": ("let", "me"),
     "wanna": ("want", "to"),
     "gonna": ("going", "to"),

@@ -45,8 +45,9 @@ FURNISHINGS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # Other names people give a room ("the corridor" for the hallway), read as the home's name for it.
 ROOM_WORDS: dict[str, tuple[str, ...]] = {
-    "corridor": _HALL, "entryway": _HALL, "entrance hall": _HALL, "lounge": _LIVING, "sitting room": _LIVING,
-    "family room": _LIVING, "study": _OFFICE, "washroom": _BATHROOM, "shower room": _BATHROOM,
+    "corridor": _HALL, "entryway": _HALL, "entrance hall": _HALL, "lounge": _LIVING,
+    "sitting room": _LIVING, "family room": _LIVING, "study": _OFFICE, "washroom": _BATHROOM,
+    "shower room": _BATHROOM,
 }  # fmt: skip
 # Words for the same furnishing in a name ("the lights under the cupboards" are the under cabinet lights).
 _SAME_THING = {

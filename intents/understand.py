@@ -21,6 +21,7 @@ from .brands import KindWords
 from .cachefiles import pickled, write_atomic
 from .classify import DIRECTED_INTENTS, NUMBER_SLOTS, POLARITY, RELATIVE_TO_SET, UNIT_SECONDS, ClassifierLayer
 from .context import Turn
+from .described import Descriptions
 from .document import IntentData
 from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, last_acting, refers
 from .idioms import asked_indirectly, order_first, reason_readings, rephrase, without_disclaimers
@@ -62,6 +63,8 @@ ASR_FIXES: dict[tuple[str, str], tuple[str, str]] = {
     ("you", "due"): ("you", "do"),
     ("front", "or"): ("front", "door"),
     ("garage", "or"): ("garage", "door"),
+    ("is", "a"): ("is", "the"),  # "is a garage door open"
+    ("turn", "odd"): ("turn", "off"),  # a thumb on the neighbouring keys
 }
 
 # One word heard as two: "cancel the time her" is "cancel the timer".
@@ -148,6 +151,8 @@ def fix_asr(tokens: list[str]) -> list[str]:
     for i in range(1, len(tokens) - 1):
         if tokens[i + 1] in COUNT_UNITS and tokens[i] in HEARD_COUNTS and tokens[i - 1] in COUNT_OPENERS:
             tokens[i] = HEARD_COUNTS[tokens[i]]
+    if tokens[:3] == ["turn", "in", "the"]:
+        tokens[1] = "on"  # "turn in the hall light": a slip for "on" (to turn in is to go to bed)
     if tokens[:2] == ["on", "lock"]:
         tokens[:2] = ["unlock"]  # "on lock the front door": only at the start, where "on" cannot be
     for i in range(len(tokens) - 1, 0, -1):
@@ -197,6 +202,7 @@ class Understander:
         )
         self._name_words = frozenset(names)
         self.kinds = KindWords(entities, kind_words(data), names)
+        self.described = Descriptions(areas, kind_words(data), names)
         # Words never taken for the name of a person spoken to ("Kitchen, lights on" is for the assistant).
         self._command_words = frozenset(names | sentence_words(data) | NUMBER_WORDS)
         self.classifier = classifier
@@ -217,6 +223,7 @@ class Understander:
             text = spoken  # "Jack, the bath's running. Fan on": only what is said to the assistant
         text = without_restarts(text)  # "open the, open the garage door": what was said again counts once
         text = self.kinds.rewrite(text)  # "the Hue bulb", "the smart plug for the coffee maker"
+        text = self.described.rewrite(text)  # "the thing that makes coffee", "whatever's on the telly"
         text = self.places.rewrite(text)  # "the lamp by the sofa": the lamp in the living room
         text = without_disclaimers(text, self._asks)  # "is the tv on? don't turn it on, just tell me"
         text = after_leading_no(text, _starts_an_order)  # "no, 20": the correction is "20"
@@ -245,7 +252,7 @@ class Understander:
                 found = self._after_reason(tokens, boundaries) or found
         if history and len(found.matches) == 1 and _room_temperature_without_unit(found.matches[0], tokens):
             # "make it 20" right after the tv's volume was set: the volume, as "make that 20" would be
-            bare = self.followups.bare_value(tokens[-1:], history)
+            bare = self.followups.bare_value(_trailing_number(tokens), history)
             found = Understanding((bare,)) if bare is not None else found
         if history and repaired is None and boundaries and _bare_value(tokens[boundaries[-1] :]):
             # "too loud, 20", "a bit more, 50": the step only says why; the value is what to set
@@ -516,6 +523,8 @@ class Understander:
             return ()
         kind = str(kinds.pop())
         said = match.slots["name"].text.split() if "name" in match.slots else []
+        if not said and "domain" in match.slots and match.slots["domain"].text:
+            said = match.slots["domain"].text.split()[-1:]  # "both blinds": the covers called blinds
         if "area" in match.slots:
             return self._called(self.index.of_type(kind, str(match.slots["area"].value)), said)
         here = self._called(self.index.of_type(kind, client_area), said) if client_area is not None else ()
@@ -523,12 +532,12 @@ class Understander:
 
     def _called(self, ids: Sequence[str], words: Sequence[str]) -> tuple[str, ...]:
         """The devices whose names hold every word said ("both ceiling lights": those called so)."""
-        singular = [w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words]
+        forms = [{w, w[:-1]} if w.endswith("s") and len(w) > 3 else {w} for w in words]
         return tuple(
             i
             for i in ids
             if any(
-                all(w in name_words for w in singular)
+                all(form & name_words for form in forms)
                 for name in self.index.entities[i].names
                 for name_words in [set(tokenize(name, strip_phrases=False))]
             )
@@ -673,6 +682,8 @@ class Understander:
             if i == best_i or i in consumed:
                 continue
             match = parsed[i]
+            if match is not None and match.intent in VERBLESS:
+                match = None  # a room or device said alone: weighed below by what it names
             differs = match is not None and (match.intent != best.intent or _specificity(match) > 0)
             if differs and match is not None and not _same_command(match, best):
                 return None
@@ -683,7 +694,10 @@ class Understander:
             if match is None and _opens_an_order(clause):
                 return None  # "…, then set them both to 70 percent": an order not understood is no remark
             for kind, ids, _text in links[i]:
-                if kind == "area" or not set(ids) <= targets:
+                # a remark on the room of the order's own devices ("chuck the extractor fan on, the
+                # bathroom's all steamy") is its reason; another room, or another device, is not
+                ours = bool(targets) and all(self.index.area_of(t) in ids for t in targets)
+                if (kind == "area" and not ours) or (kind != "area" and not set(ids) <= targets):
                     return None
         return replace(best, source="split")
 
@@ -833,7 +847,10 @@ class Understander:
         for tokens in dict.fromkeys((tuple(said), tuple(corrected))):
             rephrased = rephrase(tokens, self._name_words)
             if rephrased != list(tokens):
-                match = self.recognizer.recognize_tokens(rephrased, text)
+                # "in here" or "too" after the idiom ("a tiny bit dimmer in here") as after plain words
+                match = self.recognizer.recognize_tokens(rephrased, text) or self._without_tail(
+                    rephrased, text
+                )
                 if match is not None:
                     return match
         return None
@@ -1028,7 +1045,9 @@ def _other_verb_said(intent: str, tokens: Sequence[str]) -> bool:
 
 
 # Verbs that open an order (after a joiner): a clause that starts with one is no remark.
-ORDER_OPENERS = frozenset({"set", "make", "put", "turn", "switch", "dim", "change", "lock", "unlock", "open"})
+ORDER_OPENERS = frozenset(
+    {"set", "make", "put", "turn", "switch", "dim", "change", "lock", "unlock", "open", "close", "leave"}
+)
 
 
 def _opens_an_order(words: Sequence[str]) -> bool:
@@ -1078,6 +1097,15 @@ def _bare_value(words: Sequence[str]) -> bool:
     """Whether the words are only a number, perhaps with its unit ("20", "twenty percent")."""
     numbers = [w for w in words if w.isdigit() or (w in NUMBER_WORDS and w not in ("a", "an"))]
     return bool(numbers) and all(w in numbers or w in ("percent", "degrees", "and") for w in words)
+
+
+def _trailing_number(tokens: Sequence[str]) -> list[str]:
+    """The words of the number that ends the tokens ("twenty two" of "make it twenty two"), else the last."""
+    for start in range(max(0, len(tokens) - 6), len(tokens)):
+        parsed = parse_number(tokens, start)
+        if parsed is not None and parsed[1] == len(tokens):
+            return list(tokens[start:])
+    return list(tokens[-1:])
 
 
 def _timers_talked_of(tokens: list[str], history: Sequence[Turn]) -> list[str]:

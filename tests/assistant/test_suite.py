@@ -106,9 +106,8 @@ FLOORS = {
     "blind6": {
         "template": 98,
         "typo": 95,
-        # 83 since the blind12 round: "open the garage store" (a misheard "door") is no longer guessed, as
-        # a word the home does not know after a room may be a thing it lacks ("open the bedroom window").
-        "asr_noise": 83,
+        # "open the garage store" (a misheard "door") is heard as meant again since the blind13 round.
+        "asr_noise": 92,
         "paraphrase": 75,
         "multi_command": 89,
         "followup": 88,
@@ -169,10 +168,24 @@ FLOORS = {
     "blind11": {
         "template": 98,
         "typo": 90,
-        "asr_noise": 81,
+        "asr_noise": 86,
         "paraphrase": 84,
         "multi_command": 89,
-        "followup": 80,
+        "followup": 82,
+        "safety": 97,
+    },
+    # Cooks with their hands full, parents mid-argument, people half on the phone, elderly speakers who
+    # over-explain, two-word commands, US South and New York, brand words, visitors, wishes. Run once
+    # after the blind11 round (README); its wrong answers, then its misses by class (makers' names,
+    # afterthoughts, a room shared between parts, values after a step, disclaimers beside a question)
+    # were worked on in the blind13 round.
+    "blind12": {
+        "template": 95,
+        "typo": 96,
+        "asr_noise": 96,
+        "paraphrase": 85,
+        "multi_command": 92,
+        "followup": 95,
         "safety": 97,
     },
 }

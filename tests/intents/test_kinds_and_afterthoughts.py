@@ -395,3 +395,112 @@ def test_asides_and_light_asked_for(
 def test_a_correction_after_sorry_is_still_one(understander: Understander) -> None:
     found = understander.understand("turn on the kitchen light, sorry, the hall light")
     assert actions(found) == [("turn_on", ("hall_light",))]
+
+
+# ---- blind13: names said in another order, devices told by their job, both of a kind ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "area", "expected"),
+    [
+        ("please open the light of the kitchen", None, [("turn_on", ("kitchen_light",))]),
+        ("open the blinds of the living room", None, [("open_cover", ("living_blinds",))]),
+        ("turn on the thing that blows air in the bedroom", None, [("turn_on", ("bedroom_fan",))]),
+        ("turn on the fan that gets the steam out of the bathroom", None, [("turn_on", ("bathroom_fan",))]),
+        ("start the thing that makes coffee", None, [("turn_on", ("coffee_maker",))]),
+        ("pause whatever's on the telly", None, [("media_pause", ("tv",))]),
+        ("close both sets of blinds", None, [("close_cover", ("bedroom_blinds", "living_blinds"))]),
+        ("make the kitchen light to open", None, [("turn_on", ("kitchen_light",))]),
+        ("make the bedroom blinds to close", None, [("close_cover", ("bedroom_blinds",))]),
+        ("please to unlock the front door, my son is coming", None, [("unlock", ("front_door",))]),
+        ("yo turn the kitchen light on", None, [("turn_on", ("kitchen_light",))]),
+        ("kindly do the needful and switch off the kitchen light", None, [("turn_off", ("kitchen_light",))]),
+        ("turn the office speaker up a lil pls", None, [("volume_up", ("speaker",))]),
+    ],
+)
+def test_names_jobs_and_voices(
+    understander: Understander, text: str, area: str | None, expected: list
+) -> None:
+    assert actions(understander.understand(text, (), area), area) == expected
+
+
+def test_a_job_clause_that_denies_the_room_is_not_read(understander: Understander) -> None:
+    assert understander.described.rewrite("turn off the lamp that isn't in the bedroom") == (
+        "turn off the lamp that isn't in the bedroom"
+    )
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["set the bedroom thermostat to twenty one", "make it twenty two"], [("set_temperature", 22)]),
+        (["hall light on", "ok off again"], [("turn_off", None)]),
+        (["turn on the kitchen light", "dim it a bit", "no, put it at half"], [("set_brightness", 50)]),
+        (["close the bedroom blinds", "nah leave them halfway"], [("set_position", 50)]),
+    ],
+)
+def test_short_follow_ups(understander: Understander, texts: list, expected: list) -> None:
+    found = talk(understander, texts)
+    got = [
+        (m.intent, next((v for k, v in values(m).items() if k not in TARGET_KEYS), None))
+        for m in found.matches
+    ]
+    assert got == expected
+
+
+TARGET_KEYS = {"name", "area", "domain", "devices", "plural", "ref"}
+
+
+def test_leaving_things_as_they_are_still_does_nothing(understander: Understander) -> None:
+    assert actions(understander.understand("leave the bedroom light on")) == []
+
+
+def test_a_kind_said_from_a_phone_is_the_one_in_the_room_just_talked_of(understander: Understander) -> None:
+    texts = [
+        "open the bedroom blinds",
+        "turn on the fan in there",
+        "ok now close them",
+        "and turn the light off",
+    ]
+    assert actions(talk(understander, texts)) == [("turn_off", ("bedroom_light",))]
+    # "the lights" is every light, never one room's guessed: without a room it still asks
+    assert actions(talk(understander, ["turn on the bedroom light", "turn off the lights"])) == [
+        ("turn_off", "need-area")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "area", "expected"),
+    [
+        ("is a garage door open", None, []),  # a question: nothing done (it is asked, see below)
+        ("Turn in the hall light", None, [("turn_on", ("hall_light",))]),
+        ("Turn odd the tv", None, [("turn_off", ("tv",))]),
+        ("energise the coffee maker", None, [("turn_on", ("coffee_maker",))]),
+        ("cut power to the bedroom fan", None, [("turn_off", ("bedroom_fan",))]),
+        ("lock up the front door", None, [("lock", ("front_door",))]),
+        ("could you open the bedroom blinds for her, thank you", None, [("open_cover", ("bedroom_blinds",))]),
+        ("Mum would like the bedroom light a little dimmer", None, [("brightness_down", ("bedroom_light",))]),
+        ("a tiny bit dimmer in here", "bedroom", [("brightness_down", ("bedroom_light",))]),
+        ("the bedroom fan on, the bedroom's all stuffy", None, [("turn_on", ("bedroom_fan",))]),
+        ("turn the bedroom fan on, the office is all stuffy", None, []),  # a remark on another room
+    ],
+)
+def test_carers_learners_and_slips(
+    understander: Understander, text: str, area: str | None, expected: list
+) -> None:
+    assert actions(understander.understand(text, (), area), area) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("is a garage door open", [("get_state", {"name": ("garage_door",), "state": "open"})]),
+        (
+            "is the front door locked question mark",
+            [("get_state", {"name": ("front_door",), "state": "locked"})],
+        ),
+        ("never mind the lights", [("nevermind", {})]),
+    ],
+)
+def test_asked_and_called_off_in_other_words(understander: Understander, text: str, expected: list) -> None:
+    assert said(list(understander.understand(text).matches)) == expected
