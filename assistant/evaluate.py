@@ -36,10 +36,15 @@ from .understanding import capable_targets, plan_commands, target_types
 
 VERDICTS = ("exact", "wrong", "declined")
 # The YAML suites under tests/intents, in the order they were written (see the README's accuracy table).
-SUITE_NAMES = ("suite", "holdout", "fresh", *(f"blind{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)))
+SUITE_NAMES = (
+    "suite",
+    "holdout",
+    "fresh",
+    *(f"blind{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)),
+)
 # Suites written blind and run once whose wrong answers are not worked on yet: the bench reports them, and
 # test_suite holds them to its floors only once they join SUITE_NAMES.
-FIRST_RUN_SUITES: tuple[str, ...] = ("blind13",)
+FIRST_RUN_SUITES: tuple[str, ...] = ("blind14",)
 VALUE_SLOTS = (
     "brightness",
     "position",

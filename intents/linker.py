@@ -44,6 +44,15 @@ _DOUBLES = re.compile(r"(.)\1+")
 _CACHE_LIMIT = 50_000  # distinct tokens whose trie steps are remembered
 
 
+# Rooms many homes have, never read as a room or name of this home that merely sounds like them ("the
+# dining room" is no "living room"): a room the home lacks is then no room at all, and nothing is guessed.
+OTHER_ROOMS = frozenset(
+    {"dining", "utility", "laundry", "nursery", "attic", "basement", "cellar", "porch", "patio", "garden",
+     "loft", "conservatory", "pantry", "playroom", "spare", "guest", "upstairs", "downstairs", "landing",
+     "balcony", "shed", "driveway", "yard", "toilet", "loo", "ensuite"}
+)  # fmt: skip
+
+
 def min_score(length: int) -> float:
     """The lowest fuzzy score accepted for a name of `length` letters: short names need near-exact input."""
     if length <= 4:
@@ -318,6 +327,8 @@ class EntityLinker:
             return _Candidate(start, end, entry, PLURAL_EXACT, PLURAL_EXACT, said)
         if entry.partial:
             return None
+        if any(form[0] in OTHER_ROOMS and form[0] not in entry.words for form in span):
+            return None  # "the dining room" is a room this home lacks, never a misheard "living room"
         keyed = "".join(form[2] for form in span)
         raw = max(fuzz.ratio(single, entry.singular), FUZZY_MAX * fuzz.ratio(keyed, entry.sound)) / 100
         floor = min_score(len(entry.singular))

@@ -362,6 +362,12 @@ CALLED_OFF: tuple[tuple[str, ...], ...] = (
     ("nevermind",),
     ("forget", "about"),
     ("don't", "worry", "about"),
+    # an order taken back as a joke: "turn on the bedroom light, just kidding"
+    ("just", "kidding"),
+    ("only", "kidding"),
+    ("just", "joking"),
+    ("only", "joking"),
+    ("jk",),
 )
 
 

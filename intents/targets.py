@@ -94,6 +94,9 @@ def resolve_targets(
     if "name" in slots:
         return _by_name(index, slots["name"], area, client_area, types)
     domain = slots.get("domain")
+    if domain is not None and types is not None and str(domain.value) not in types:
+        # "the temperature of the lights": a kind that cannot do this is never read for a room's devices
+        return Targets(problem=UNSUPPORTED, what=f"the {_words(domain)}")
     if domain is not None:
         everywhere = _true(slots.get("all"))
         plural = slots.get("plural")

@@ -25,6 +25,7 @@ from .described import Descriptions
 from .document import IntentData
 from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, last_acting, refers
 from .idioms import asked_indirectly, order_first, reason_readings, rephrase, without_disclaimers
+from .linker import OTHER_ROOMS
 from .model import AreaName, EntityName, IntentMatch, SlotValue, with_area_aliases
 from .mood import (
     TIMER_INTENTS,
@@ -53,7 +54,8 @@ CONTEXT_INTENTS = frozenset(
 # Ways of addressing someone, never spell-corrected: "thank you, dear" is no "hear".
 ADDRESSED = frozenset({"dear", "darling", "honey", "babe", "sweetie", "mate", "love", "hun"})
 # Joiners ("plus" is no misspelt "plugs"), "-ing" orders ("closing" no "cooking") and ways of addressing.
-NEVER_CORRECTED = JOINER_WORDS | GERUND_BASES.keys() | ADDRESSED
+# Rooms the home may lack ("the dining room") are never corrected into one it has, either.
+NEVER_CORRECTED = JOINER_WORDS | GERUND_BASES.keys() | ADDRESSED | OTHER_ROOMS
 # Common speech-recognition slips worth fixing before anything else ("turn of the light" means off).
 ASR_FIXES: dict[tuple[str, str], tuple[str, str]] = {
     ("turn", "of"): ("turn", "off"),
@@ -438,6 +440,8 @@ class Understander:
             return found
         acting = any(acts(m.intent) for m in meant)
         said = fix_asr(tokenize(text, strip_phrases=False))
+        if said[:2] == ["what", "if"] or said[:1] in (["suppose"], ["imagine"]):
+            return Understanding()  # "what if I unlocked the front door": supposed, neither asked nor ordered
         if _exclaims(said) and not acting:
             return Understanding()  # "ugh, what a day": a sigh, not a question about the date
         timed = any(acts(m.intent) and not _timer_said(m, said) for m in meant)

@@ -504,3 +504,33 @@ def test_carers_learners_and_slips(
 )
 def test_asked_and_called_off_in_other_words(understander: Understander, text: str, expected: list) -> None:
     assert said(list(understander.understand(text).matches)) == expected
+
+
+# ---- guards from blind14's first run ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "turn on the bedroom light, just kidding",  # taken back as a joke
+        "what if I unlocked the front door",  # supposed: neither asked nor ordered
+        "close the curtains in the dining room",  # a room the home lacks, never the "living room"
+        "turn on the landing light",
+    ],
+)
+def test_jokes_suppositions_and_rooms_the_home_lacks_do_nothing(
+    understander: Understander, text: str
+) -> None:
+    found = understander.understand(text)
+    assert actions(found) == []
+    assert not [m for m in found.matches if m.intent == "get_state"]
+
+
+def test_a_kind_that_cannot_do_it_is_never_read_for_a_rooms_devices(data: IntentData) -> None:
+    index = EntityIndex(ENTITIES, kind_words(data))
+    reading = IntentMatch(
+        "get_temperature",
+        {"domain": SlotValue("light", "lights"), "area": SlotValue("bedroom", "bedroom")},
+        "stuck at the lights, what's the temperature in the bedroom",
+    )
+    assert resolve_targets(reading, index, None, types={"climate", "sensor"}).problem == "unsupported"
