@@ -87,3 +87,8 @@ class SmallHome:
 def values(match: IntentMatch) -> dict[str, Any]:
     """The slot values of a match, as the hub keeps them (plain values, no words)."""
     return {k: v.value for k, v in match.slots.items()}
+
+
+def said(matches: Sequence[IntentMatch]) -> list[tuple[str, dict[str, Any]]]:
+    """Each match's intent and slot values, as a test compares them."""
+    return [(m.intent, values(m)) for m in matches]

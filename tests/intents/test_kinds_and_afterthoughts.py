@@ -18,7 +18,7 @@ from intents.targets import AMBIGUOUS, NO_DEVICE, EntityIndex, resolve_targets
 from intents.understand import Understander, fix_asr
 from intents.vocabulary import kind_words
 
-from .small_home import SmallHome, values
+from .small_home import SmallHome, said, values
 from .test_phrasings import HOME
 from .test_safety import AREAS, TYPES
 
@@ -37,10 +37,6 @@ talk = SMALL.talk
 @pytest.fixture(scope="module")
 def understander(data: IntentData, model_cache: Path) -> Understander:
     return SMALL.understander(data, model_cache)
-
-
-def said(found_matches: list) -> list:
-    return [(m.intent, values(m)) for m in found_matches]
 
 
 # ---- a name that is only a kind word ------------------------------------------------------------------

@@ -14,7 +14,7 @@ from intents.normalize import strip_trailing_phrases, tokenize
 from intents.recognizer import IntentData
 from intents.understand import Understander
 
-from .small_home import SmallHome, values
+from .small_home import SmallHome, said
 from .test_phrasings import HOME
 from .test_safety import AREAS, TYPES
 
@@ -26,10 +26,6 @@ talk = SMALL.talk
 @pytest.fixture(scope="module")
 def understander(data: IntentData, model_cache: Path) -> Understander:
     return SMALL.understander(data, model_cache)
-
-
-def said(found_matches: list) -> list:
-    return [(m.intent, values(m)) for m in found_matches]
 
 
 # ---- "on" and "off" as the verb, and requests asked of the device ------------------------------------
