@@ -977,11 +977,13 @@ def _unknowing(clause: Sequence[str]) -> bool:
     """Whether a clause only says the speaker does not know something ("not sure what you call it"), with
     no device, order or negation of its own after that."""
     words = [w for w in clause if w not in ("but", "and", "so", "well", "oh")]
-    opener = next((u for u in UNKNOWING if contains_run(words, u)), None)
-    if opener is None:
-        return False
-    after = words[words.index(opener[-1], max(0, words.index(opener[0]))) + 1 :]
-    return not (NEGATIONS & set(after)) and not (ORDER_WORDS & set(after))
+    for opener in UNKNOWING:
+        size = len(opener)
+        start = next((i for i in range(len(words) - size + 1) if tuple(words[i : i + size]) == opener), None)
+        if start is not None:
+            after = set(words[start + size :])
+            return not (NEGATIONS & after) and not (ORDER_WORDS & after)
+    return False
 
 
 # Ways a command goes; a correction that swaps one for another turns the same command round.
