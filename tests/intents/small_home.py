@@ -29,9 +29,14 @@ class SmallHome:
         self.areas = list(areas)
         self.types = dict(types)
         self.index = EntityIndex(self.entities)
+        self._built: dict[tuple[int, Path], Understander] = {}
 
     def understander(self, data: IntentData, model_cache: Path) -> Understander:
-        """The layered understander over this home, with the cached classifier."""
+        """The layered understander over this home, with the cached classifier; built once for the data and
+        model folder, however many test modules share this home."""
+        built = self._built.get((id(data), model_cache))
+        if built is not None:
+            return built
         classifier, _trained = load_or_train(data, model_cache)
         linker = EntityLinker(self.entities, self.areas, vocabulary=template_words(data))
         layer = ClassifierLayer(classifier, linker, data, self.index, intent_types=self.types.get)
@@ -39,6 +44,7 @@ class SmallHome:
             data, self.entities, self.areas, classifier=layer, intent_types=self.types.get
         )
         self.index = understander.index  # as the hub resolves: with the home's kind words
+        self._built[id(data), model_cache] = understander
         return understander
 
     def targets(self, match: IntentMatch, area: str | None) -> Targets:

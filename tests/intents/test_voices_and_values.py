@@ -14,11 +14,11 @@ from intents.normalize import strip_trailing_phrases, tokenize
 from intents.recognizer import IntentData
 from intents.understand import Understander
 
-from .small_home import SmallHome, said
-from .test_phrasings import HOME
-from .test_safety import AREAS, TYPES
+from .small_home import said
 
-SMALL = SmallHome(HOME, AREAS, TYPES)
+# the phrasing tests' home: one home object, so its understander is built once for all of them
+from .test_phrasings import SMALL
+
 actions = SMALL.actions
 talk = SMALL.talk
 
