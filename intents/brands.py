@@ -41,6 +41,8 @@ class KindWords:
         self._kinds = dict(kinds)  # kind word -> device type
         self._brands = {brand: kind for brand, kind in BRANDS.items() if brand not in name_words}
         self._connected = CONNECTED - set(name_words)
+        # Words without which neither a maker's name, a gadget nor a name said in another order is read.
+        self._triggers = frozenset({*self._brands, *self._connected, *_BELONGING})
         self._types: dict[tuple[str, ...], set[str]] = {}  # a device's name, as said -> the types so called
         for entity in entities:
             for name in entity.names:
@@ -57,6 +59,8 @@ class KindWords:
         lowered = text.lower()
         spans = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(lowered)]
         words = [w for w, _, _ in spans]
+        if self._triggers.isdisjoint(words):
+            return text  # the common case: no maker's name, gadget word or "for"/"on"/"of" said
         said: list[str | None] = list(words)  # None: dropped
         for i, word in enumerate(words):
             following = words[i + 1] if i + 1 < len(words) else ""

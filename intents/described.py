@@ -36,6 +36,7 @@ THINGS = frozenset({"thing", "thingy", "gadget", "device", "machine", "one"})
 _RELATIVES = frozenset({"that", "which", "what"})
 _DENIALS = frozenset({"not", "isn't", "aren't", "don't", "doesn't", "never", "no", "except"})
 _WORD = re.compile(r"[a-z0-9']+")
+_RELATIVE_SAID = re.compile(r"\b(?:that|which|what)\b")
 _PLAYING = re.compile(r"\bwhatever(?:'s| is) (?:playing|on)\b")
 
 
@@ -56,6 +57,8 @@ class Descriptions:
             # "pause whatever's playing in the office": the music there; "whatever's on the telly": the telly
             lowered = _PLAYING.sub(lambda m: "the music" if "playing" in m.group() else "", lowered)
             lowered = " ".join(lowered.split())
+        if _RELATIVE_SAID.search(lowered) is None:
+            return lowered if lowered != text.lower() else text  # the common case: no "that"/"which"
         spans = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(lowered)]
         words = [w for w, _, _ in spans]
         for i, word in enumerate(words[:-2]):

@@ -185,7 +185,8 @@ class Understander:
         self._entities, self._areas = tuple(entities), tuple(areas)
         # `cache_dir` keeps the compiled templates on disk, for a fast restart with unchanged templates.
         self.recognizer = TemplateRecognizer(data, entities, areas, cache_dir=cache_dir)
-        self.index = EntityIndex(entities, kind_words(data))
+        kinds = kind_words(data)
+        self.index = EntityIndex(entities, kinds)
         words = template_words(data)
         self.places = Places(entities, areas)
         names = set(self.places.name_words)
@@ -203,8 +204,8 @@ class Understander:
             compounds=compounds,
         )
         self._name_words = frozenset(names)
-        self.kinds = KindWords(entities, kind_words(data), names)
-        self.described = Descriptions(areas, kind_words(data), names)
+        self.kinds = KindWords(entities, kinds, names)
+        self.described = Descriptions(areas, kinds, names)
         # Words never taken for the name of a person spoken to ("Kitchen, lights on" is for the assistant).
         self._command_words = frozenset(names | sentence_words(data) | NUMBER_WORDS)
         self.classifier = classifier
