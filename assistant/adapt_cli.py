@@ -11,7 +11,16 @@ from typing import Any
 from intents.cachefiles import default_cache_dir
 
 from .config import HearthConfig, load_config
-from .speech.adapt import TRANSFORM_NAME, Adaptation, AdaptationError, Recording, adapt, prompts
+from .speech.adapt import (
+    METHODS,
+    MODEL_NAME,
+    TRANSFORM_NAME,
+    Adaptation,
+    AdaptationError,
+    Recording,
+    adapt,
+    prompts,
+)
 from .speech.corpus import SpeechToolMissing
 from .speech.record import LISTING, RecordSession, parse_listing
 from .speech.sphinx import acoustic_model, prepare_grammar
@@ -22,8 +31,10 @@ PROMPTS_FILE = LISTING  # recording<TAB>words said, one per line
 SPARE_PROMPTS = 10
 
 DESCRIPTION = f"""\
-Adapt pocketsphinx's acoustic model to a voice: an MLLR transform estimated from a few
-dozen of the home's own sentences, read aloud by the people who will speak to it.
+Adapt pocketsphinx's acoustic model to a voice, from a few dozen of the home's own
+sentences read aloud by the people who will speak to it: a MAP-adapted copy of the model
+(--method map, the default; voice/{MODEL_NAME}, for asr.model) or an MLLR transform of it
+(--method mllr; voice/{TRANSFORM_NAME}, for asr.adaptation).
 
   hearth adapt record FOLDER --build   record sentences from the microphone, then build
   hearth adapt prompts                 print sentences to record with another program
@@ -67,9 +78,15 @@ def add_parser(sub: Any, default_config: str) -> None:
         "--build", action="store_true", help="record: build the transform once every sentence is recorded"
     )
     parser.add_argument(
+        "--method",
+        choices=METHODS,
+        default="map",
+        help="map: an adapted copy of the model (more accurate); mllr: a small transform of it",
+    )
+    parser.add_argument(
         "--out",
         default=None,
-        help=f"where to write the transform (default: voice/{TRANSFORM_NAME} in the config)",
+        help=f"where to write it (default: voice/{MODEL_NAME} or voice/{TRANSFORM_NAME} in the config)",
     )
     parser.add_argument("--voice", default="en-us", help="espeak: the espeak-ng voice to adapt to")
     parser.add_argument(
@@ -86,8 +103,10 @@ def home_prompts(config: HearthConfig, count: int, exclude: Sequence[str] = ()) 
     return prompts(files.fsg.read_text(encoding="utf-8"), count, exclude=exclude)
 
 
-def build(config: HearthConfig, recordings: Sequence[Recording], out: Path) -> Adaptation:
-    """Adapt the home's acoustic model to `recordings` and write the transform to `out`."""
+def build(
+    config: HearthConfig, recordings: Sequence[Recording], out: Path, method: str = "map"
+) -> Adaptation:
+    """Adapt the home's acoustic model to `recordings`: a model folder (map) or transform (mllr) at `out`."""
     from .bench import progress_bar
     from .pipeline import home_vocabulary
 
@@ -99,7 +118,10 @@ def build(config: HearthConfig, recordings: Sequence[Recording], out: Path) -> A
     def step(name: str) -> None:
         draw(steps.index(name), len(steps))
 
-    result = adapt(model.path, model.dictionary, files.dictionary, recordings, out, progress=step)
+    result = adapt(
+        model.path, model.dictionary, files.dictionary, recordings, out,
+        method=method, phone_lm=model.phone_lm, progress=step,
+    )  # fmt: skip
     draw(len(steps), len(steps))
     return result
 
@@ -174,7 +196,8 @@ def record_folder(config: HearthConfig, session: RecordSession, folder: Path, de
 def run(args: argparse.Namespace) -> int:
     """Carry out one `hearth adapt` action."""
     config = load_config(args.config)
-    out = Path(args.out) if args.out else config.directory / "voice" / TRANSFORM_NAME
+    default_name = MODEL_NAME if args.method == "map" else TRANSFORM_NAME
+    out = Path(args.out) if args.out else config.directory / "voice" / default_name
     exclude: list[str] = []
     if args.exclude:
         exclude = [
@@ -204,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
                 Recording(synthesize(sentence, voice=args.voice), sentence)
                 for sentence in home_prompts(config, args.count, exclude)
             ]
-        result = build(config, recordings, out)
+        result = build(config, recordings, out, args.method)
     except (AdaptationError, SpeechToolMissing) as err:
         print(f"hearth adapt: {err}", file=sys.stderr)
         return 1
@@ -246,10 +269,14 @@ def _record(args: argparse.Namespace, config: HearthConfig, exclude: Sequence[st
 def _report(config: HearthConfig, result: Adaptation, out: Path) -> None:
     print(
         f"Adapted to {result.recordings} recordings ({result.seconds_of_speech:.0f} s, "
-        f"{result.aligned} followed) in {result.elapsed_s:.1f} s: {result.transform}"
+        f"{result.aligned} followed) in {result.elapsed_s:.1f} s: {result.output}"
     )
     try:
         shown = out.resolve().relative_to(config.directory.resolve())
     except ValueError:
         shown = out.resolve()
-    print(f"To use it, add to hearth.yaml:\n  asr:\n    adaptation: {shown}")
+    key = "model" if result.method == "map" else "adaptation"
+    print(f"To use it, add to hearth.yaml:\n  asr:\n    {key}: {shown}")
+    if result.method == "map" and config.asr.adaptation is not None:
+        # a transform estimated for the model it was adapted from does not fit the new one
+        print(f"and remove asr.adaptation ({config.asr.adaptation}): the adapted model replaces it")

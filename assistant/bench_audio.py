@@ -382,7 +382,7 @@ def _adapted_rows(
     """
     from .adapt_cli import DEFAULT_COUNT, build, home_prompts
     from .config import load_config
-    from .speech.adapt import TRANSFORM_NAME, Recording
+    from .speech.adapt import MODEL_NAME, Recording
 
     folder, ws_port, mqtt_port, token = _home_copy(ROOT / "config", tmp / "adapted", "pocketsphinx", model)
     config = load_config(folder)
@@ -392,13 +392,13 @@ def _adapted_rows(
         Recording(synthesize(s, cache_dir=tmp / "synth"), s)
         for s in progress(sentences, len(sentences), "synthesising adaptation prompts")
     ]
-    result = build(config, voice, folder / "voice" / TRANSFORM_NAME)
+    result = build(config, voice, folder / "voice" / MODEL_NAME)
     print(
         f"adapted to {result.recordings} synthesised prompts ({result.seconds_of_speech:.0f} s of speech) "
         f"in {result.elapsed_s:.1f} s"
     )
     hearth = yaml.safe_load((folder / "hearth.yaml").read_text())
-    hearth["asr"]["adaptation"] = f"voice/{TRANSFORM_NAME}"
+    hearth["asr"]["model"] = f"voice/{MODEL_NAME}"
     (folder / "hearth.yaml").write_text(yaml.safe_dump(hearth))
     rows: list[dict[str, Any]] = []
     with hub_process(folder, ws_port):

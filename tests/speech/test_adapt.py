@@ -1,4 +1,4 @@
-"""Voice adaptation: model files, prompts, the MLLR transform from espeak speech, and its use by the hub."""
+"""Voice adaptation: model files, prompts, MAP and MLLR adaptation to espeak speech, the hub using them."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from assistant.cli import main
 from assistant.config import HearthConfig, load_config
 from assistant.pipeline import build_understander, home_vocabulary
 from assistant.speech.adapt import (
+    ADAPTATION_INFO,
     MIN_RECORDINGS,
     TOOL_PACKAGES,
     Adaptation,
@@ -34,7 +35,7 @@ from assistant.speech.adapt import (
 )
 from assistant.speech.asr import Hypothesis
 from assistant.speech.doubt import rival_reading
-from assistant.speech.sphinx import SphinxEngine, has_digital_silence, number_variants
+from assistant.speech.sphinx import SphinxEngine, acoustic_model, has_digital_silence, number_variants
 from assistant.yamlpos import ConfigError, ConfigProblem
 from intents.model import IntentMatch
 from tests.conftest import require
@@ -381,13 +382,13 @@ def adapted(
     require_adaptation_tools()
     recordings = [Recording(synth(sentence), sentence) for sentence in home_prompts(config, 8)]
     out = tmp_path_factory.mktemp("adapt") / "voice" / "mllr_matrix"
-    return build(config, recordings, out), out
+    return build(config, recordings, out, "mllr"), out
 
 
 def test_adaptation_from_espeak_prompts(adapted: tuple[Adaptation, Path]) -> None:
     """The transform is written, passes the check, and its .json beside it tells what it came from."""
     result, out = adapted
-    assert result.transform == out
+    assert result.output == out and result.method == "mllr"
     assert result.recordings == 8
     assert MIN_RECORDINGS <= result.aligned <= 8
     assert result.seconds_of_speech > 8
@@ -424,6 +425,69 @@ def test_adapted_engine_hears_a_command(adapted_engine: SphinxEngine, synth: Syn
     assert "adapted by" in adapted_engine.level.model  # the adapted model keeps a speech level of its own
 
 
+@pytest.fixture(scope="module")
+def map_adapted(
+    config: HearthConfig, synth: Synth, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Adaptation, Path]:
+    """A MAP-adapted copy of the stock model, from the same 8 espeak prompts."""
+    require_adaptation_tools()
+    recordings = [Recording(synth(sentence), sentence) for sentence in home_prompts(config, 8)]
+    out = tmp_path_factory.mktemp("adapt") / "voice" / "model"
+    return build(config, recordings, out), out
+
+
+def test_map_adaptation_writes_a_model_folder_the_hub_can_load(map_adapted: tuple[Adaptation, Path]) -> None:
+    """The folder holds a whole model, the phone language model of the confidence, and where it came from."""
+    result, out = map_adapted
+    assert result.output == out and result.method == "map"
+    for name in ("mdef", "means", "variances", "mixture_weights", "transition_matrices", "feat.params"):
+        assert (out / name).is_file(), name
+    assert not (out / "sendump").exists()  # the adapted weights replace the stock quantised ones
+    model = acoustic_model(out)
+    assert model.phone_lm is not None and model.phone_lm.parent == out
+    stock = np.fromfile(acoustic_model(None).path / "means", dtype=np.uint8)
+    assert not np.array_equal(np.fromfile(out / "means", dtype=np.uint8), stock)  # the means moved
+    info = json.loads((out / ADAPTATION_INFO).read_text())
+    assert info["method"] == "map" and info["recordings"] == 8 and info["aligned"] == result.aligned
+
+
+def test_map_adapted_engine_hears_a_command(
+    config: HearthConfig, map_adapted: tuple[Adaptation, Path], synth: Synth, tmp_path: Path
+) -> None:
+    """pocketsphinx on the adapted model (`asr.model`) hears a synthesised command word for word."""
+    engine = SphinxEngine(
+        replace(config.asr, model=map_adapted[1]), home_vocabulary(config), cache_dir=tmp_path, decoders=1
+    )
+    try:
+        pcm = synth("turn off the garage light")
+        stream = engine.start()
+        try:
+            stream.feed(pcm)
+            hypothesis = stream.finish()
+        finally:
+            stream.close()
+    finally:
+        engine.close()
+    assert hypothesis.text == "turn off the garage light"
+    assert hypothesis.confidence >= engine.min_confidence
+    assert engine.level.model == str(map_adapted[1])  # a speech level of its own
+
+
+def test_an_adapted_model_adapts_again_in_place(
+    config: HearthConfig, map_adapted: tuple[Adaptation, Path], synth: Synth, tmp_path: Path
+) -> None:
+    """`asr.model` pointing at an adapted folder, adapted again into that folder: replaced whole."""
+    folder = tmp_path / "model"
+    shutil.copytree(map_adapted[1], folder)
+    again = replace(config, asr=replace(config.asr, model=folder))
+    recordings = [Recording(synth(s), s) for s in home_prompts(config, MIN_RECORDINGS, exclude=["x"])]
+    result = build(again, recordings, folder)
+    assert result.output == folder
+    assert json.loads((folder / ADAPTATION_INFO).read_text())["model"] == str(folder)
+    assert acoustic_model(folder).path == folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # nothing staged is left behind
+
+
 def test_too_few_recordings_is_an_adaptation_error(config: HearthConfig, tmp_path: Path) -> None:
     """Fewer than MIN_RECORDINGS sentences are refused before any tool runs."""
     recordings = [Recording(bytes(3200), "turn on the kitchen light")] * (MIN_RECORDINGS - 1)
@@ -441,12 +505,12 @@ def test_transcripts_that_do_not_match_fail_cleanly(
     texts = home_prompts(config, MIN_RECORDINGS + 1)
     out = tmp_path / "mllr_matrix"
     try:
-        result = build(config, [Recording(said, text) for text in texts], out)
+        result = build(config, [Recording(said, text) for text in texts], out, "mllr")
     except AdaptationError as err:
         assert str(err)
         assert not out.exists()
     else:
-        check_transform(result.transform)
+        check_transform(result.output)
 
 
 def test_transcripts_that_do_not_match_are_refused(

@@ -547,15 +547,20 @@ def test_the_sessions_showed_the_prompts_and_the_problems(recorded_folder: Recor
 def test_hearth_adapt_build_adapts_to_the_recorded_folder(
     recorded_folder: Recorded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """By default a MAP-adapted model folder for `asr.model`; `--method mllr` a transform."""
     require_adaptation_tools()
-    out = tmp_path / "voice" / "mllr_matrix"
-    assert (
-        main(["adapt", "build", str(recorded_folder.folder), "--config", str(SAMPLE), "--out", str(out)]) == 0
-    )
+    folder = str(recorded_folder.folder)
+    out = tmp_path / "voice" / "model"
+    assert main(["adapt", "build", folder, "--config", str(SAMPLE), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "Adapted to 6 recordings" in printed
-    assert f"asr:\n    adaptation: {out.resolve()}" in printed
-    assert out.is_file()
+    assert f"asr:\n    model: {out.resolve()}" in printed
+    assert (out / "means").is_file() and (out / "mixture_weights").is_file()
+    transform = tmp_path / "voice" / "mllr_matrix"
+    args = ["adapt", "build", folder, "--config", str(SAMPLE), "--method", "mllr", "--out", str(transform)]
+    assert main(args) == 0
+    assert f"asr:\n    adaptation: {transform.resolve()}" in capsys.readouterr().out
+    assert transform.is_file()
 
 
 # --------------------------------------------------------------------------------------------- CLI
@@ -604,12 +609,14 @@ def test_cli_record_goes_on_and_builds(
     _cli_microphone(monkeypatch, synth, "\n")
     built: list[Sequence[Recording]] = []
 
-    def build(_config: HearthConfig, recordings: Sequence[Recording], out: Path) -> Adaptation:
+    def build(
+        _config: HearthConfig, recordings: Sequence[Recording], out: Path, method: str = "map"
+    ) -> Adaptation:
         built.append(recordings)
-        return Adaptation(out, len(recordings), len(recordings), 20.0, 0.1)
+        return Adaptation(out, method, len(recordings), len(recordings), 20.0, 0.1)
 
     monkeypatch.setattr(adapt_cli, "build", build)
-    out = tmp_path / "mllr_matrix"
+    out = tmp_path / "model"
     args = [
         "adapt",
         "record",
@@ -631,7 +638,7 @@ def test_cli_record_goes_on_and_builds(
     [recordings] = built
     assert [r.text for r in recordings] == [e.text for e in entries]
     assert f"Adapted to 7 recordings (20 s, 7 followed) in 0.1 s: {out}" in printed
-    assert f"asr:\n    adaptation: {out.resolve()}" in printed
+    assert f"asr:\n    model: {out.resolve()}" in printed
 
 
 def test_cli_record_quit_does_not_build(

@@ -11,6 +11,7 @@ import pytest
 
 from assistant.config import HearthConfig, load_config
 from assistant.pipeline import home_vocabulary
+from assistant.speech.adapt import read_fsg
 from assistant.speech.asr import AsrError, AsrSettings, HomeVocabulary
 from assistant.speech.level import (
     SPEECH_PRIOR,
@@ -21,13 +22,17 @@ from assistant.speech.level import (
     voiced_frames,
 )
 from assistant.speech.sphinx import (
+    SECOND_OPINION_FROM,
     SphinxEngine,
     acoustic_model,
+    agreed_confidence,
     longer_names,
+    loop_fsg_text,
     name_pairs,
     prepare_grammar,
     singular_twin,
 )
+from intents.jsgf import WordGraph
 from intents.model import EntityName
 
 from .conftest import Synth
@@ -155,6 +160,68 @@ def test_a_closed_stream_gives_its_decoder_back(engine: SphinxEngine, synth: Syn
         abandoned.feed(pcm)
 
 
+def _fsg_accepts(text: str, words: str) -> bool:
+    start, final, out = read_fsg(text)
+    states = {start}
+    for word in words.split():
+        states = {target for state in states for target, said in out.get(state, ()) if said == word}
+    return final in states
+
+
+def test_the_word_pair_grammar_says_what_the_home_says_and_more_but_not_anything() -> None:
+    """Sentences made of word pairs of the home's sentences, started and ended as they can be."""
+    # "turn on the light" | "turn off the fan" | "stop", with a free edge as word_graph leaves them
+    graph = WordGraph(
+        8, 1,
+        ((0, 2, "turn"), (2, 3, "on"), (2, 4, "off"), (3, 5, "the"), (4, 6, "the"), (5, 1, "light"),
+         (6, 7, "fan"), (7, 1, None), (0, 1, "stop")),
+    )  # fmt: skip
+    text = loop_fsg_text(graph)
+    for said in ("turn on the light", "turn off the fan", "stop", "turn on the fan", "turn off the light"):
+        assert _fsg_accepts(text, said), said
+    for unsaid in (
+        "the light",
+        "turn on",
+        "turn on the",
+        "light",
+        "turn the light",
+        "stop stop",
+        "on the fan",
+    ):
+        assert not _fsg_accepts(text, unsaid), unsaid
+    assert text.startswith("FSG_BEGIN loop\n")
+
+
+def test_a_transcript_under_the_floor_gets_a_second_opinion(
+    config: HearthConfig, vocabulary: HomeVocabulary, synth: Synth, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Under the floor, a transcript the word-pair search hears word for word goes half-way to certain.
+
+    Two fresh engines hear the same audio from the same level; the second has its floor above every
+    confidence, so its transcripts all get the second opinion.
+    """
+    strict = replace(config.asr, min_confidence=0.999)
+    heard: list[list[tuple[str, float]]] = []
+    for settings in (config.asr, strict):
+        engine = SphinxEngine(settings, vocabulary, cache_dir=tmp_path_factory.mktemp("second"), decoders=1)
+        try:
+            heard.append(
+                [
+                    hear(engine, synth(s))
+                    for s in ("turn on the kitchen light", "what is the weather like in new york")
+                ]
+            )
+        finally:
+            engine.close()
+    (command, unsaid), (command_again, unsaid_again) = heard
+    assert command[0] == command_again[0] == "turn on the kitchen light"
+    assert SECOND_OPINION_FROM <= command[1] < 0.999
+    assert command_again[1] == pytest.approx(agreed_confidence(command[1]), abs=1e-3)
+    # speech the home has no sentence for: no search hears the grammar's forced sentence word for word
+    assert unsaid_again[1] == pytest.approx(unsaid[1], abs=1e-3)
+    assert unsaid_again[1] < 0.5
+
+
 def test_the_grammar_is_cached_by_what_it_depends_on(vocabulary: HomeVocabulary, tmp_path: Path) -> None:
     model = acoustic_model(None)
     first = prepare_grammar(vocabulary, model, tmp_path)
@@ -168,6 +235,7 @@ def test_the_grammar_is_cached_by_what_it_depends_on(vocabulary: HomeVocabulary,
     assert any(line.startswith("zorblax ") for line in changed.dictionary.read_text().splitlines())
     fsg = changed.fsg.read_text()
     assert fsg.startswith("FSG_BEGIN") and " zorblax" in fsg
+    assert " zorblax" in changed.loop.read_text()  # the word pairs of the second opinion follow the names
 
 
 def test_a_damaged_cache_is_rebuilt(vocabulary: HomeVocabulary, tmp_path: Path) -> None:
@@ -176,6 +244,9 @@ def test_a_damaged_cache_is_rebuilt(vocabulary: HomeVocabulary, tmp_path: Path) 
     first.fsg.with_suffix(".json").write_text("{not json")
     rebuilt = prepare_grammar(vocabulary, model, tmp_path)
     assert not rebuilt.cached and rebuilt.fsg.read_text() == first.fsg.read_text()
+    rebuilt.loop.unlink()  # a cache from before the word-pair grammar, or half deleted
+    again = prepare_grammar(vocabulary, model, tmp_path)
+    assert not again.cached and again.loop.read_text() == first.loop.read_text()
 
 
 def test_a_bad_model_path_names_the_key_and_what_belongs_there(
