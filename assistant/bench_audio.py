@@ -292,6 +292,7 @@ def summarize(label: str, results: list[CaseResult]) -> dict[str, Any]:
         "acted": [r.case.transcript for r in results if r.acted],
         # Acted, but not as the words said would have (typed in a new session): the figure that must stay 0.
         "wrong": sum(r.acted and r.intent != r.expected for r in results),
+        "wrong_heard": [(r.case.transcript, r.heard) for r in results if r.acted and r.intent != r.expected],
     }
 
 
@@ -439,6 +440,9 @@ def _print(rows: list[dict[str, Any]], memory: list[tuple[str, float, float]], l
                 f"{r['engine']} ({r['set']}): speech the home has no command for, acted on: "
                 f"{len(r['acted'])} / {r['clips']} ({acted}; target 0)"
             )
+    for r in rows:
+        for said, heard in r["wrong_heard"] if r["set"] not in ("no command", "none, adapted") else ():
+            print(f"{r['engine']} ({r['set']}): wrong action: said {said!r}, heard {heard!r}")
     for engine, sessions, finished, p50, p95 in load:
         print(
             f"{engine}: {sessions} sessions streaming in real time at once: {finished} answered, "

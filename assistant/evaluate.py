@@ -42,9 +42,10 @@ SUITE_NAMES = (
     "fresh",
     *(f"blind{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)),
 )
-# Suites written blind and run once whose wrong answers are not worked on yet: the bench reports them, and
-# test_suite holds them to its floors only once they join SUITE_NAMES.
-FIRST_RUN_SUITES: tuple[str, ...] = ("blind14",)
+# Suites written blind whose wrong answers are not all settled: the bench reports them, and test_suite holds
+# them to its floors only once they join SUITE_NAMES. blind14 keeps two (a sarcastic order, and "it's
+# freezing in here", which older suites expect to warm the room); blind15 has had its first run only.
+FIRST_RUN_SUITES: tuple[str, ...] = ("blind14", "blind15")
 VALUE_SLOTS = (
     "brightness",
     "position",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -328,6 +328,18 @@ class FollowUps:
             return Ambiguous(tuple(others), _rebuild(command, match))
         return [_explicit(_rebuild(command, match), others, "the other one")]
 
+    def _chain(self, history: Sequence[Turn], last: Turn, allowed: Collection[str] | None) -> list[str]:
+        """ "Turn on the hallway light", "and the garage", "now turn them off": "them" is every device the
+        run of turns with the same order ending at `last` acted on (the devices of its type)."""
+        intent = last.commands[-1].get("intent") if last.commands else None
+        found: list[str] = []
+        end = next(n for n in range(len(history) - 1, -1, -1) if history[n] is last)
+        for turn in reversed(history[: end + 1]):
+            if not turn.commands or turn.commands[-1].get("intent") != intent:
+                break
+            found = [i for i in _devices(turn) if allowed is None or self.index.type_of(i) in allowed] + found
+        return list(dict.fromkeys(found)) if len(set(found)) > 1 else []
+
     @staticmethod
     def _pronoun(match: IntentMatch) -> bool:
         said_target = any(k in match.slots and match.slots[k].text for k in ("name", "area", "devices"))
@@ -353,6 +365,8 @@ class FollowUps:
             ids = [i for i in _devices(turn) if allowed is None or self.index.type_of(i) in allowed]
             if len(ids) > 1 and _singular(match):
                 return Ambiguous(tuple(dict.fromkeys(ids)))  # "turn it off" after two devices: which one?
+            if len(ids) == 1 and _plural(match):
+                ids = self._chain(history, turn, allowed) or ids
             if ids:
                 return [_explicit(match, ids, "that")]
         if not required:
@@ -941,6 +955,11 @@ def _singular(match: IntentMatch) -> bool:
         "both",
         "all",
     }
+
+
+def _plural(match: IntentMatch) -> bool:
+    """Whether the words point back at several devices: "turn them off", "close those"."""
+    return not {"them", "they", "those", "these"}.isdisjoint(tokenize(match.text))
 
 
 # Intents whose "it" may be the weather "it" ("make it warmer", "how cold is it"), not a device named before.

@@ -70,6 +70,8 @@ PUT_VERBS = frozenset({"stick", "pop", "bung", "whack", "chuck", "throw"})
 ON_OFF = frozenset({"on", "off"})
 # Other verbs for a plain one: "drop the blinds" lowers them, "unbolt the front door" unlocks it.
 PLAIN_VERBS = {"drop": "lower", "unbolt": "unlock", "bolt": "lock"}
+# Verbs for "turn" when "on" or "off" follows: "flick the lamp on", "knock the fan off".
+SWITCH_VERBS = frozenset({"flick", "flip", "click", "knock", "kick"})
 # Number words that say a value ("drop it to ten"); "a" and "an" only say how much ("a bit").
 COUNTED = NUMBER_WORDS - {"a", "an"}
 
@@ -249,6 +251,8 @@ def _plain_verb(words: list[str]) -> list[str]:
         return ["turn", *words[1:]]  # "whack the heating up a notch"
     if words and words[0] in PUT_VERBS and ON_OFF & set(words[1:]):
         return ["put", *words[1:]]
+    if words and words[0] in SWITCH_VERBS and ON_OFF & set(words[1:]):
+        return ["turn", *words[1:]]
     if words and words[0] in PLAIN_VERBS and not any(w.isdigit() or w in COUNTED for w in words):
         # "drop the blinds" lowers them; "drop the thermostat to 17" is a setting, left to the classifier
         return [PLAIN_VERBS[words[0]], *words[1:]]
@@ -282,6 +286,18 @@ SAID_PLAINLY: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("energise",), ("turn", "on")),
     (("energize",), ("turn", "on")),
     (("lock", "up"), ("lock",)),
+    # very formal English: "kindly extinguish the hallway light", "secure the front door"
+    (("extinguish",), ("turn", "off")),
+    (("illuminate",), ("turn", "on")),
+    (("secure",), ("lock",)),
+    (("reduce", "the", "volume", "of"), ("set", "the", "volume", "of")),
+    (("increase", "the", "volume", "of"), ("set", "the", "volume", "of")),
+    (("inform", "me", "of", "the", "present"), ("tell", "me", "the")),  # "… the present time"
+    (("inform", "me", "of"), ("tell", "me")),
+    (("press", "play", "on"), ("play",)),  # "press play on the telly"
+    (("hit", "play", "on"), ("play",)),
+    (("press", "pause", "on"), ("pause",)),
+    (("hit", "pause", "on"), ("pause",)),
 )
 # Verbs an order starts with, said after a subject or "to" by learners of English ("you lock it").
 ORDER_VERBS = frozenset(

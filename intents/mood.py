@@ -429,8 +429,8 @@ def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
     ):
         return "cannot"
     if "except" in words or "excluding" in words or any(contains_run(words, p) for p in EXCEPTIONS):
-        # "all the lights except the bedroom light": read without its exception it would act on the one
-        # device the words keep out; Hearth does not yet subtract one reading from another
+        # An exception Understander._excepting could not take out of the order ("apart from... no, just
+        # all the lights"): read without it, the order would act on the one device the words keep out
         return "exception"
     if words[:1] == ["leave"] and not _left_at_a_value(words):
         return "kept as it is"  # "leave the bedroom light on": a state kept asks nothing done now

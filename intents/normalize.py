@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from .numbers import DIGITS, TEENS, TENS
+
 # Words that never carry meaning in a command; dropped everywhere (templates and names too, so a name
 # containing one still matches what the user says).
 FILLERS = frozenset(
@@ -26,6 +28,8 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("why", "not"),
     ("is", "it", "possible", "to"),
     ("would", "it", "be", "possible", "to"),
+    # "would it be (terribly) inconvenient to have the bedroom light set to …"
+    *(("would", "it", "be", *adverb, "inconvenient", "to") for adverb in ((), ("terribly",), ("awfully",))),
     ("is", "there", "any", "way", "to"),
     ("is", "there", "a", "way", "to"),
     ("do", "you", "think", "you", "could"),
@@ -74,6 +78,15 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("be", "good", "enough", "to"),
     ("kindly",),
     ("go", "ahead", "and"),
+    ("just",),  # "just lock the front door"
+    # "if you would be so kind, please …", "if you could …": a request, no condition (no modal, no drop:
+    # "if you turn it off I'll be cold" keeps its words)
+    ("if", "you", "would", "be", "so", "kind"),
+    ("if", "you'd", "be", "so", "kind"),
+    ("if", "you", "could"),
+    ("if", "you", "would"),
+    ("if", "you", "please"),
+    ("pray", "tell"),  # "pray tell, what is the humidity …": never "play"
 )
 
 # Saying what one wants instead of ordering it ("I'd like the kitchen light on", "I want the bedroom light
@@ -119,7 +132,8 @@ HAVE_WISHES: tuple[tuple[str, ...], ...] = (
 # condition ("if you're cold, …") or anything else said there is never dropped.
 FRAME_WORDS = frozenset(
     {"i", "i'd", "we", "we'd", "it", "it'd", "would", "be", "was", "am", "really", "so", "very", "grateful",
-     "glad", "happy", "appreciate", "great", "nice", "lovely", "love", "wonder", "wondering", "just"}
+     "glad", "happy", "appreciate", "great", "nice", "lovely", "love", "wonder", "wondering", "just",
+     "should", "most", "obliged", "thankful"}
 )  # fmt: skip
 FRAME_OPENERS = frozenset({"i", "i'd", "we", "we'd", "it", "it'd"})
 FRAME_MODALS = frozenset({"could", "would", "can", "might"})
@@ -378,10 +392,11 @@ def strip_trailing_phrases(tokens: list[str]) -> list[str]:
 def _endearment(tokens: list[str]) -> int:
     """Where the order starts after "be a dear and", "be an angel and", "be a good lad and" (one or two
     words between the article and "and"); 0 when the tokens do not open so or nothing follows."""
-    if len(tokens) < 5 or tokens[0] != "be" or tokens[1] not in ("a", "an"):
+    do = 1 if tokens[:1] == ["do"] else 0  # "do be a dear and …"
+    if len(tokens) < 5 + do or tokens[do] != "be" or tokens[do + 1] not in ("a", "an"):
         return 0
-    for cut in (3, 4):
-        if tokens[cut] == "and" and "and" not in tokens[2:cut] and cut + 1 < len(tokens):
+    for cut in (3 + do, 4 + do):
+        if tokens[cut] == "and" and "and" not in tokens[2 + do : cut] and cut + 1 < len(tokens):
             return cut + 1
     return 0
 
@@ -449,6 +464,13 @@ def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:
         tokens = _pointing(tokens)
     if any(t.endswith("'s") for t in tokens):
         tokens = _noun_is(tokens)
+    if not _CURSES.isdisjoint(tokens):
+        # "lock the stupid front door", "the bloody tv": temper, not part of the name
+        tokens = [
+            t for i, t in enumerate(tokens) if not (t in _CURSES and i and tokens[i - 1] in _BEFORE_CURSES)
+        ]
+    if not _ROUGHLY.isdisjoint(tokens):
+        tokens = _without_roughly(tokens)
     if "too" in tokens:  # "way too hot", "far too loud": as much as "too hot"
         tokens = [
             t
@@ -458,6 +480,34 @@ def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:
     if "more" in tokens or "less" in tokens:
         tokens = _comparatives(tokens)
     return strip_edge_phrases(tokens) if strip_phrases else tokens
+
+
+# Said before a number, which stays the value: "put the bedroom light at about twenty", "to around 19".
+_ROUGHLY = frozenset({"about", "around", "roughly", "approximately"})
+_COUNTS = frozenset({*DIGITS, *TEENS, *TENS})
+
+
+def _without_roughly(tokens: list[str]) -> list[str]:
+    """ "at about twenty" → "at twenty": only between "at" or "to" and a number ("what about 20" stays)."""
+    return [
+        t
+        for i, t in enumerate(tokens)
+        if not (
+            t in _ROUGHLY
+            and i
+            and tokens[i - 1] in ("at", "to")
+            and i + 1 < len(tokens)
+            and (tokens[i + 1].isdigit() or tokens[i + 1] in _COUNTS)
+        )
+    ]
+
+
+# Words of temper said before a device's name ("the stupid front door"); dropped only after these words.
+_CURSES = frozenset(
+    {"stupid", "bloody", "damn", "damned", "flipping", "freaking", "frigging", "effing", "blasted", "darn",
+     "darned", "dratted", "wretched", "silly", "dumb", "useless", "ruddy", "blooming"}
+)  # fmt: skip
+_BEFORE_CURSES = frozenset({"the", "that", "this", "my", "those", "these", "your"})
 
 
 # The room just talked about, named by pointing: "close the blinds in that room" is "… in there".

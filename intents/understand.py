@@ -23,6 +23,7 @@ from .classify import DIRECTED_INTENTS, NUMBER_SLOTS, POLARITY, RELATIVE_TO_SET,
 from .context import Turn
 from .described import Descriptions
 from .document import IntentData
+from .exceptions import ExceptionSaid, kept_out, split_exception
 from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, last_acting, refers
 from .idioms import asked_indirectly, order_first, reason_readings, rephrase, without_disclaimers
 from .linker import OTHER_ROOMS
@@ -157,6 +158,11 @@ def fix_asr(tokens: list[str]) -> list[str]:
         tokens[1] = "on"  # "turn in the hall light": a slip for "on" (to turn in is to go to bed)
     if tokens[:2] == ["on", "lock"]:
         tokens[:2] = ["unlock"]  # "on lock the front door": only at the start, where "on" cannot be
+    if len(tokens) > 2 and tokens[-2:] == ["back", "on"]:
+        tokens[-2:] = ["on"]  # "music back on", "the light back on": on again, never the previous song
+    if tokens[:1] in (["turn"], ["switch"]) and "on" in tokens and not MUSIC_WORDS.isdisjoint(tokens):
+        # "turn on the music": play it (the classifier read it as "turn up", a step in the volume)
+        tokens = ["play", *(t for t in tokens[1:] if t != "on")]
     for i in range(len(tokens) - 1, 0, -1):
         merged = ASR_MERGES.get((tokens[i - 1], tokens[i]))
         if merged is not None:
@@ -164,6 +170,9 @@ def fix_asr(tokens: list[str]) -> list[str]:
         elif tokens[i - 1 : i + 1] == ["off", "is"] and i > 1 and tokens[i - 2] == "the":
             tokens[i - 1 : i + 1] = ["office"]  # "the temperature in the off is"
     return tokens
+
+
+MUSIC_WORDS = frozenset({"music", "tunes", "song", "songs", "playlist"})
 
 
 class Understander:
@@ -214,6 +223,7 @@ class Understander:
         self.splitter = CommandSplitter(data, area_names, names - words)
         self._area_names = sorted(set(area_names), key=len, reverse=True)
         self._area_ids = {a.id for a in areas}
+        self._area_names_of = {a.id: tuple(a.names) for a in areas}
         self._cache: OrderedDict[str, Understanding] = OrderedDict()
         self._cache_size = cache_size
 
@@ -225,6 +235,9 @@ class Understander:
         if spoken is not None:
             text = spoken  # "Jack, the bath's running. Fan on": only what is said to the assistant
         text = without_restarts(text)  # "open the, open the garage door": what was said again counts once
+        exception = split_exception(text)
+        if exception is not None:
+            return self._excepting(exception, history, client_area)
         text = self.kinds.rewrite(text)  # "the Hue bulb", "the smart plug for the coffee maker"
         text = self.described.rewrite(text)  # "the thing that makes coffee", "whatever's on the telly"
         text = self.places.rewrite(text)  # "the lamp by the sofa": the lamp in the living room
@@ -288,6 +301,29 @@ class Understander:
             resolved, matches=tuple(timer_named(timer_duration(m), said) for m in resolved.matches)
         )
         return self._checked(resolved, tokens, text, client_area)
+
+    def _excepting(
+        self, exception: ExceptionSaid, history: Sequence[Turn], client_area: str | None
+    ) -> Understanding:
+        """ "All the lights except the hall light": the order without its exception, on the devices it
+        would act on less those the exception names. Not understood unless the first order acts on
+        several devices, the exception names some of them plainly, and some are left."""
+        found = self.understand(exception.without_exception, history, client_area)
+        if not found.matches or found.question is not None:
+            return Understanding()
+        first = found.matches[0]
+        if not acts(first.intent):
+            return Understanding()  # "is anything on apart from the lamp": not answered yet
+        targets = resolve_targets(first, self.index, client_area, types=self.followups.types(first.intent))
+        if targets.problem is not None or len(targets.ids) < 2:
+            return Understanding()
+        kept = kept_out(exception.kept, targets.ids, self.index.entities, self._area_names_of)
+        left = tuple(i for i in targets.ids if i not in kept)
+        if not kept or not left:
+            return Understanding()
+        slots = {k: v for k, v in first.slots.items() if k not in TARGET_WORDS}
+        slots["devices"] = SlotValue(left, _target_text(first))
+        return replace(found, matches=(replace(first, slots=slots), *found.matches[1:]))
 
     def _value_after_step(self, tokens: list[str], cut: int, history: Sequence[Turn]) -> IntentMatch | None:
         """The value said after a step the way of the last setting ("too loud, 20" after the volume was set;
