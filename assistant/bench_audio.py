@@ -68,6 +68,9 @@ class CaseResult:
     vad_end: str | None = None
     codes: list[str] = field(default_factory=list)
     acted: bool = False  # the spoken run carried out an action on a device
+    # (device, command, payload) of every action of the spoken run, and of the typed transcript's run
+    actions: tuple[tuple[str, str, str], ...] = ()
+    expected_actions: tuple[tuple[str, str, str], ...] = ()
 
 
 def _free_port() -> int:
@@ -174,6 +177,12 @@ async def _events_until_end(ws: ClientConnection, run_id: str) -> list[tuple[flo
             return events
 
 
+def _actions(events: list[tuple[float, dict[str, Any]]]) -> tuple[tuple[str, str, str], ...]:
+    """What a run did to devices, in a comparable form (the order of sending does not matter)."""
+    done = {(e["device"], e["command"], str(e.get("payload"))) for _, e in events if e["type"] == "action"}
+    return tuple(sorted(done))
+
+
 def _intent(events: list[tuple[float, dict[str, Any]]]) -> tuple[str, str] | None:
     found = [e for _, e in events if e["type"] == "intent"]
     if not found:
@@ -212,7 +221,8 @@ async def stream_case(
         elif kind == "run-end":
             result.stt_ms = float(event["timings"].get("stt", 0.0))
     result.intent = _intent(events)
-    result.acted = any(e["type"] == "action" for _, e in events)
+    result.actions = _actions(events)
+    result.acted = bool(result.actions)
     await asyncio.sleep(0.05)  # the simulator's confirmation and the MQTT log catch up
     published = log.first_after(last_frame)
     if published is not None and any(e["type"] == "action" for _, e in events):
@@ -220,7 +230,9 @@ async def stream_case(
     typed = await _session(url, token, case.area)
     try:
         await typed.send(json.dumps({"type": "run", "id": "t", "text": case.transcript}))
-        result.expected = _intent(await _events_until_end(typed, "t"))
+        typed_events = await _events_until_end(typed, "t")
+        result.expected = _intent(typed_events)
+        result.expected_actions = _actions(typed_events)
     finally:
         await typed.close()
     return result
@@ -291,8 +303,12 @@ def summarize(label: str, results: list[CaseResult]) -> dict[str, Any]:
         "rtf": sum(r.stt_ms for r in results) / 1000 / audio_s if audio_s else 0.0,
         "acted": [r.case.transcript for r in results if r.acted],
         # Acted, but not as the words said would have (typed in a new session): the figure that must stay 0.
-        "wrong": sum(r.acted and r.intent != r.expected for r in results),
-        "wrong_heard": [(r.case.transcript, r.heard) for r in results if r.acted and r.intent != r.expected],
+        # Compared by what was done to which device: "the light" heard for "the lights" in a room with one
+        # light does the same, though the intent's slots differ.
+        "wrong": sum(r.acted and r.actions != r.expected_actions for r in results),
+        "wrong_heard": [
+            (r.case.transcript, r.heard) for r in results if r.acted and r.actions != r.expected_actions
+        ],
     }
 
 

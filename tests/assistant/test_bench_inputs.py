@@ -54,17 +54,31 @@ def test_a_day_follows_the_household_mix() -> None:
 
 def test_the_audio_bench_counts_an_action_nobody_asked_for_as_wrong() -> None:
     said = AudioCase("a", bytes(3200), "turn on the kitchen light")
+    lit = (("kitchen_light", "turn_on", "ON"),)
     results = [
-        CaseResult(said, heard="turn on the kitchen light", acted=True, intent=ON, expected=ON),
-        CaseResult(said, heard="turn off the kitchen light", acted=True, intent=OFF, expected=ON),
-        CaseResult(said, heard="", acted=False, expected=ON),  # asked again: not wrong
+        CaseResult(said, heard="turn on the kitchen light", acted=True, intent=ON, expected=ON, actions=lit,
+                   expected_actions=lit),
+        CaseResult(said, heard="turn off the kitchen light", acted=True, intent=OFF, expected=ON,
+                   actions=(("kitchen_light", "turn_off", "OFF"),), expected_actions=lit),
+        CaseResult(said, heard="", acted=False, expected=ON, expected_actions=lit),  # asked again: not wrong
         CaseResult(
             AudioCase("b", bytes(3200), "turn off the oven"),
             heard="turn off the outlet",
             acted=True,
             intent=OFF,
+            actions=(("kitchen_socket", "turn_off", "OFF"),),
         ),
-    ]
+        # "the light" heard for "the lights" in a room with one light: other slots, the same action
+        CaseResult(said, heard="turn on the kitchen lights", acted=True, intent=OFF, expected=ON, actions=lit,
+                   expected_actions=lit),
+    ]  # fmt: skip
     summary = summarize("mixed", results)
-    assert (summary["intent_ok"], summary["intent_graded"], summary["wrong"]) == (1, 3, 2)
-    assert summary["acted"] == ["turn on the kitchen light", "turn on the kitchen light", "turn off the oven"]
+    assert (summary["intent_ok"], summary["intent_graded"], summary["wrong"]) == (1, 4, 2)
+    assert summary["wrong_heard"] == [
+        ("turn on the kitchen light", "turn off the kitchen light"),
+        ("turn off the oven", "turn off the outlet"),
+    ]
+    assert summary["acted"] == ["turn on the kitchen light"] * 2 + [
+        "turn off the oven",
+        "turn on the kitchen light",
+    ]
