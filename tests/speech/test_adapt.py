@@ -374,15 +374,22 @@ def test_adaptation_is_only_for_pocketsphinx(home: Path) -> None:
 # ------------------------------------------------------------------------------------- adaptation
 
 
+def _adapted_to_espeak(
+    config: HearthConfig, synth: Synth, tmp_path_factory: pytest.TempPathFactory, method: str, name: str
+) -> tuple[Adaptation, Path]:
+    """An adaptation to espeak's voice from 8 prompts of the sample home, written to voice/`name`."""
+    require_adaptation_tools()
+    recordings = [Recording(synth(sentence), sentence) for sentence in home_prompts(config, 8)]
+    out = tmp_path_factory.mktemp("adapt") / "voice" / name
+    return build(config, recordings, out, method), out
+
+
 @pytest.fixture(scope="module")
 def adapted(
     config: HearthConfig, synth: Synth, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Adaptation, Path]:
-    """An adaptation to espeak's voice from 8 prompts of the sample home."""
-    require_adaptation_tools()
-    recordings = [Recording(synth(sentence), sentence) for sentence in home_prompts(config, 8)]
-    out = tmp_path_factory.mktemp("adapt") / "voice" / "mllr_matrix"
-    return build(config, recordings, out, "mllr"), out
+    """An MLLR transform for espeak's voice."""
+    return _adapted_to_espeak(config, synth, tmp_path_factory, "mllr", "mllr_matrix")
 
 
 def test_adaptation_from_espeak_prompts(adapted: tuple[Adaptation, Path]) -> None:
@@ -430,10 +437,7 @@ def map_adapted(
     config: HearthConfig, synth: Synth, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Adaptation, Path]:
     """A MAP-adapted copy of the stock model, from the same 8 espeak prompts."""
-    require_adaptation_tools()
-    recordings = [Recording(synth(sentence), sentence) for sentence in home_prompts(config, 8)]
-    out = tmp_path_factory.mktemp("adapt") / "voice" / "model"
-    return build(config, recordings, out), out
+    return _adapted_to_espeak(config, synth, tmp_path_factory, "map", "model")
 
 
 def test_map_adaptation_writes_a_model_folder_the_hub_can_load(map_adapted: tuple[Adaptation, Path]) -> None:
