@@ -160,7 +160,12 @@ def fix_asr(tokens: list[str]) -> list[str]:
         tokens[:2] = ["unlock"]  # "on lock the front door": only at the start, where "on" cannot be
     if len(tokens) > 2 and tokens[-2:] == ["back", "on"]:
         tokens[-2:] = ["on"]  # "music back on", "the light back on": on again, never the previous song
-    if tokens[:1] in (["turn"], ["switch"]) and "on" in tokens and not MUSIC_WORDS.isdisjoint(tokens):
+    if (
+        tokens[:1] in (["turn"], ["switch"])
+        and "on" in tokens
+        and "and" not in tokens
+        and not MUSIC_WORDS.isdisjoint(tokens)
+    ):
         # "turn on the music": play it (the classifier read it as "turn up", a step in the volume)
         tokens = ["play", *(t for t in tokens[1:] if t != "on")]
     for i in range(len(tokens) - 1, 0, -1):

@@ -195,3 +195,10 @@ def test_music_turned_on_plays_and_back_on_is_on_again(
 ) -> None:
     found = understander.understand(text, (), "office")
     assert [m.intent for m in found.matches] == [expected]
+
+
+def test_music_beside_another_order_is_left_to_the_split(understander: Understander) -> None:
+    """ "Turn on the lamp and play some music": "turn … on" is the lamp's, never read as playing it."""
+    found = understander.understand("turn on the living room lamp and play some music", (), "office")
+    assert [m.intent for m in found.matches] == ["turn_on", "media_play"]
+    assert actions(found, "office")[0] == ("turn_on", ("living_lamp",))
