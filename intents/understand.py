@@ -160,14 +160,8 @@ def fix_asr(tokens: list[str]) -> list[str]:
         tokens[:2] = ["unlock"]  # "on lock the front door": only at the start, where "on" cannot be
     if len(tokens) > 2 and tokens[-2:] == ["back", "on"]:
         tokens[-2:] = ["on"]  # "music back on", "the light back on": on again, never the previous song
-    if (
-        tokens[:1] in (["turn"], ["switch"])
-        and "on" in tokens
-        and "and" not in tokens
-        and not MUSIC_WORDS.isdisjoint(tokens)
-    ):
-        # "turn on the music": play it (the classifier read it as "turn up", a step in the volume)
-        tokens = ["play", *(t for t in tokens[1:] if t != "on")]
+    if tokens[:1] in (["turn"], ["switch"]) and not MUSIC_WORDS.isdisjoint(tokens):
+        tokens = _music_played(tokens)
     for i in range(len(tokens) - 1, 0, -1):
         merged = ASR_MERGES.get((tokens[i - 1], tokens[i]))
         if merged is not None:
@@ -178,6 +172,24 @@ def fix_asr(tokens: list[str]) -> list[str]:
 
 
 MUSIC_WORDS = frozenset({"music", "tunes", "song", "songs", "playlist"})
+_MUSIC_DETERMINERS = frozenset({"the", "some", "my", "our"})
+
+
+def _music_played(tokens: list[str]) -> list[str]:
+    """ "Turn on the music", "switch the music on (in the office)": play it. The classifier read it as
+    "turn up", a step in the volume. Only the music itself turned on: "turn on the tv, play a song" and
+    "turn on the lamp and play some music" keep their words."""
+    at = next(i for i, t in enumerate(tokens) if t in MUSIC_WORDS)
+    before = tokens[1:at]
+    if not set(before) <= _MUSIC_DETERMINERS | {"on"}:
+        return tokens
+    if "on" in before:
+        rest = tokens[at + 1 :]
+    elif tokens[at + 1 : at + 2] == ["on"]:
+        rest = tokens[at + 2 :]
+    else:
+        return tokens
+    return ["play", *(t for t in before if t != "on"), tokens[at], *rest]
 
 
 class Understander:

@@ -202,3 +202,5 @@ def test_music_beside_another_order_is_left_to_the_split(understander: Understan
     found = understander.understand("turn on the living room lamp and play some music", (), "office")
     assert [m.intent for m in found.matches] == ["turn_on", "media_play"]
     assert actions(found, "office")[0] == ("turn_on", ("living_lamp",))
+    found = understander.understand("turn on the tv, play a song")
+    assert actions(found)[0] == ("turn_on", ("tv",))
