@@ -328,13 +328,13 @@ class FollowUps:
             return Ambiguous(tuple(others), _rebuild(command, match))
         return [_explicit(_rebuild(command, match), others, "the other one")]
 
-    def _chain(self, history: Sequence[Turn], last: Turn, allowed: Collection[str] | None) -> list[str]:
+    def _chain(self, history: Sequence[Turn], allowed: Collection[str] | None) -> list[str]:
         """ "Turn on the hallway light", "and the garage", "now turn them off": "them" is every device the
-        run of turns with the same order ending at `last` acted on (the devices of its type)."""
+        run of turns with the same order ending at the last turn acted on (the devices of its type)."""
+        last = history[-1]
         intent = last.commands[-1].get("intent") if last.commands else None
         found: list[str] = []
-        end = next(n for n in range(len(history) - 1, -1, -1) if history[n] is last)
-        for turn in reversed(history[: end + 1]):
+        for turn in reversed(history):
             if not turn.commands or turn.commands[-1].get("intent") != intent:
                 break
             found = [i for i in _devices(turn) if allowed is None or self.index.type_of(i) in allowed] + found
@@ -357,7 +357,8 @@ class FollowUps:
         allowed = self.types(match.intent)
         if "both" in tokenize(match.text):
             return self._both(match, history, allowed)
-        for turn in reversed(history):
+        for n in range(len(history) - 1, -1, -1):
+            turn = history[n]
             if _not_understood(turn) and self._names_said(turn.text):
                 # "same for the bedroom light but at 40" not understood, then "make that one warm white":
                 # "that one" is most likely the device of the turn not understood; ask, never guess.
@@ -366,7 +367,7 @@ class FollowUps:
             if len(ids) > 1 and _singular(match):
                 return Ambiguous(tuple(dict.fromkeys(ids)))  # "turn it off" after two devices: which one?
             if len(ids) == 1 and _plural(match):
-                ids = self._chain(history, turn, allowed) or ids
+                ids = self._chain(history[: n + 1], allowed) or ids
             if ids:
                 return [_explicit(match, ids, "that")]
         if not required:

@@ -57,6 +57,10 @@ class AsrSettings:
     # pocketsphinx: an MLLR transform of the acoustic model towards the household's voice (`hearth adapt`).
     adaptation: Path | None = None
 
+    def floor(self, engine_default: float) -> float:
+        """The confidence below which transcripts are not acted on: `min_confidence`, else the engine's."""
+        return engine_default if self.min_confidence is None else self.min_confidence
+
 
 @dataclass(frozen=True, slots=True)
 class HomeVocabulary:

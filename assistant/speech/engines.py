@@ -29,7 +29,4 @@ def build_listener(settings: AsrSettings, vocabulary: HomeVocabulary) -> Listene
     engine = build_engine(settings, vocabulary)
     if engine is None:
         return None
-    floor = settings.min_confidence
-    return Listener(
-        engine, SileroVad(), settings.vad, min_confidence=engine.min_confidence if floor is None else floor
-    )
+    return Listener(engine, SileroVad(), settings.vad, min_confidence=settings.floor(engine.min_confidence))

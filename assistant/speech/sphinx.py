@@ -9,7 +9,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -225,16 +225,15 @@ def grammar_key(vocabulary: HomeVocabulary, model: AcousticModel) -> str:
 
 def fsg_text(graph: WordGraph, name: str = GRAMMAR_NAME) -> str:
     """A word graph in pocketsphinx's FSG format (every transition probability 1: no language-model bias)."""
-    lines = [
-        f"FSG_BEGIN {name}",
-        f"NUM_STATES {graph.n_states}",
-        "START_STATE 0",
-        f"FINAL_STATE {graph.final}",
-    ]
     # pocketsphinx's handling of free (wordless) edges loses sentences at times ("Final result does not
     # match the grammar"); its maintainers' cure is a grammar without them.
-    edges = graph.word_edges()
-    lines += [f"TRANSITION {a} {b} 1.0 {w}" for a, b, w in edges]
+    return _fsg(name, graph.n_states, graph.final, graph.word_edges())
+
+
+def _fsg(name: str, states: int, final: int, transitions: Sequence[tuple[int, int, str]]) -> str:
+    """pocketsphinx's FSG format: state 0 starts, every transition probability 1."""
+    lines = [f"FSG_BEGIN {name}", f"NUM_STATES {states}", "START_STATE 0", f"FINAL_STATE {final}"]
+    lines += [f"TRANSITION {a} {b} 1.0 {w}" for a, b, w in transitions]
     lines.append("FSG_END")
     return "\n".join(lines) + "\n"
 
@@ -260,10 +259,7 @@ def loop_fsg_text(graph: WordGraph, name: str = LOOP_SEARCH) -> str:
         transitions.append((after[a], after[b], b))
         if b in ends:
             transitions.append((after[a], 1, b))
-    lines = [f"FSG_BEGIN {name}", f"NUM_STATES {len(words) + 2}", "START_STATE 0", "FINAL_STATE 1"]
-    lines += [f"TRANSITION {a} {b} 1.0 {w}" for a, b, w in transitions]
-    lines.append("FSG_END")
-    return "\n".join(lines) + "\n"
+    return _fsg(name, len(words) + 2, 1, transitions)
 
 
 def prepare_grammar(vocabulary: HomeVocabulary, model: AcousticModel, cache_dir: Path) -> GrammarFiles:
@@ -403,7 +399,7 @@ class SphinxEngine:
         self.prepare_seconds = time.perf_counter() - start
         self.name_pairs = name_pairs(vocabulary.names())
         # Transcripts under the floor the hub will apply get a second opinion (see SECOND_OPINION_FROM).
-        self.floor = self.min_confidence if settings.min_confidence is None else settings.min_confidence
+        self.floor = settings.floor(self.min_confidence)
         self.max_bytes = int(max_seconds * _BYTES_PER_SECOND)
         level_file = (cache_dir or default_cache_dir()) / "sphinx-level.json"
         # An adapted model hears the same audio at another level: each keeps its own.
@@ -745,19 +741,13 @@ class SphinxStream:
 
     def _loop_heard(self, slot: _Slot) -> str:
         """What the looser search of the home's word pairs hears in the utterance, with the same mean."""
-        decoder = slot.grammar
-        decoder.add_fsg(LOOP_SEARCH, slot.loop)
-        try:
-            decoder.activate_search(LOOP_SEARCH)
+        with _searching(slot.grammar, LOOP_SEARCH, slot.loop) as decoder:
             decoder.set_cmn(format_mean(slot.heard_with))
             decoder.start_utt()
             decoder.process_raw(self._lead_in + bytes(self._audio) + self._trail_out, False, False)
             decoder.end_utt()
             hyp = decoder.hyp()
             return str(hyp.hypstr) if hyp is not None else ""
-        finally:
-            decoder.activate_search()  # back to the home grammar
-            decoder.remove_search(LOOP_SEARCH)
 
     def _score(self, slot: _Slot, sentences: Sequence[str]) -> dict[str, float]:
         """Each sentence's score on this audio, from one pass with a grammar of just these sentences."""
@@ -771,9 +761,7 @@ class SphinxStream:
                 states += target != 1
                 transitions.append((state, target, 1.0, word))
                 state = target
-        decoder.add_fsg(VARIANTS_SEARCH, decoder.create_fsg(VARIANTS_SEARCH, 0, 1, transitions))
-        try:
-            decoder.activate_search(VARIANTS_SEARCH)
+        with _searching(decoder, VARIANTS_SEARCH, decoder.create_fsg(VARIANTS_SEARCH, 0, 1, transitions)):
             decoder.start_utt()
             decoder.process_raw(self._lead_in + bytes(self._audio), False, False)
             decoder.end_utt()
@@ -784,6 +772,15 @@ class SphinxStream:
                 if n >= 4 * len(sentences):
                     break
             return scores
-        finally:
-            decoder.activate_search()  # back to the home grammar, the decoder's default search
-            decoder.remove_search(VARIANTS_SEARCH)
+
+
+@contextlib.contextmanager
+def _searching(decoder: Any, name: str, fsg: Any) -> Iterator[Any]:
+    """The decoder searching only `fsg` for the block; back to the home grammar, the search removed, after."""
+    decoder.add_fsg(name, fsg)
+    try:
+        decoder.activate_search(name)
+        yield decoder
+    finally:
+        decoder.activate_search()  # back to the home grammar, the decoder's default search
+        decoder.remove_search(name)
