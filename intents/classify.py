@@ -147,7 +147,22 @@ LINKING = frozenset(
     {"after", "before", "when", "while", "because", "since", "until", "so", "if", "as", "for", "with", "but"}
 )
 # Words that say an amount of their own ("all the way", "halfway", "max").
-AMOUNT_WORDS = frozenset({"way", "halfway", "half", "full", "fully", "max", "maximum", "percent", "quarter"})
+AMOUNT_WORDS = frozenset(
+    {
+        "way",
+        "halfway",
+        "half",
+        "full",
+        "fully",
+        "max",
+        "maximum",
+        "percent",
+        "quarter",
+        "quarters",
+        "third",
+        "thirds",
+    }
+)
 # Words after which "all" is every device: "all the lights", "all of them", "all in the kitchen".
 ALL_FOLLOWERS = frozenset(
     {"the", "of", "my", "our", "these", "those", "them", "<area>", "in", "off", "on", "out"}

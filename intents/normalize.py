@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from .numbers import DIGITS, TEENS, TENS
+from .numbers import DIGITS, TEENS, TENS, parse_fraction
 
 # Words that never carry meaning in a command; dropped everywhere (templates and names too, so a name
 # containing one still matches what the user says).
@@ -68,6 +68,8 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("okay",),
     ("alright",),
     ("so",),
+    ("basically",),  # "okay so basically just turn the tv off"
+    ("abeg",),  # Nigerian English: "abeg lock the front door"
     ("well",),
     ("thanks",),
     ("thank", "you"),
@@ -188,12 +190,15 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("for", "a", "second"),
     ("for", "a", "moment"),
     ("for", "a", "mo"),
+    ("for", "a", "bit"),  # "run the extractor fan for a bit": a while, not a span Hearth would time
+    ("for", "a", "while"),
     ("behind", "me"),  # "lock the door behind me"
     ("or", "not"),  # "is the tv on or not"
     ("right", "now"),
     ("now",),  # "is it open now": the present is the only time Hearth answers or acts in
     ("at", "the", "moment"),
     ("instead",),
+    ("actually",),  # "only halfway actually"
     ("for", "me"),
     ("for", "her"),  # "open the bedroom blinds for her": said for someone else, the order the same
     ("for", "him"),
@@ -302,6 +307,8 @@ _PERCENT = re.compile(r"%")
 _FAHRENHEIT = re.compile(r"\s*°\s*f(?![a-z])")
 _DEGREES = re.compile(r"\s*°\s*c?(?![a-z])")
 _NEGATIVE = re.compile(r"(?<![\w.])-(?=\d)")
+# A stammer: the word's first letter or two said once or more before it ("s-s-set", "th-the", "l-lock").
+_STAMMER = re.compile(r"\b([a-z]{1,3})-(?:\1-)*(?=\1[a-z])")
 # A token is a number with an optional decimal part, or a run of letters/digits with inner apostrophes
 # ("what's"); everything else (punctuation, hyphens, symbols) separates tokens.
 _TOKEN = re.compile(r"\d+\.\d+(?![^\W_])|[^\W_]+(?:'[^\W_]+)*")
@@ -326,7 +333,7 @@ def _symbols(text: str) -> str:
         text = _FAHRENHEIT.sub(" degrees fahrenheit", text)
         text = _DEGREES.sub(" degrees", text)
     if "-" in text:
-        text = _NEGATIVE.sub("minus ", text)
+        text = _NEGATIVE.sub("minus ", _STAMMER.sub("", text))
     return text
 
 
@@ -455,6 +462,8 @@ def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:
         folded = _ELONGATED.sub(r"\1\1", folded)
     if " er" in folded:
         folded = _SPLIT_ER.sub(lambda m: _JOINED_ER[m[1]], folded)
+    if "stop" in folded:
+        folded = _STOP_A_MOMENT.sub(r"pause\g<what>", folded)
     tokens = [t for t in _TOKEN.findall(_symbols(folded)) if t not in FILLERS]
     if not _IN_FULL.keys().isdisjoint(tokens):
         tokens = [full for t in tokens for full in _IN_FULL.get(t, (t,))]
@@ -479,7 +488,54 @@ def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:
         ]
     if "more" in tokens or "less" in tokens:
         tokens = _comparatives(tokens)
+    if "full" in tokens:  # "to full whack", "full blast": full
+        tokens = [t for i, t in enumerate(tokens) if not (t in _FULL_SLANG and tokens[i - 1 : i] == ["full"])]
+    if not _HOMES.isdisjoint(tokens):
+        tokens = _the_house(tokens)
+    if not _SHARES.isdisjoint(tokens):
+        tokens = _shares_as_percent(tokens)
     return strip_edge_phrases(tokens) if strip_phrases else tokens
+
+
+# A moment said after "stop" ("stop the music one moment", "stop the telly a minute, the kettle's boiling"):
+# a pause, not the end of it. Only a moment that ends the clause; a stop with no moment stays a stop.
+_STOP_A_MOMENT = re.compile(
+    r"\bstop\b(?P<what>(?:\s+[^\s,.;!?]+)+?)\s+(?:for\s+)?(?:a|one)\s+(?:minute|moment|sec|second|mo)\b"
+    r"(?=\s*(?:please\s*)?(?:[,.;!?]|$))"
+)
+
+
+# A share said as a setting: "turn it up to three quarters", "put the light on a quarter" (see below).
+_SHARES = frozenset({"quarter", "quarters", "third", "thirds"})
+_SHARE_SETTERS = frozenset({"to", "at", "on"})
+_SHARE_SETTINGS = frozenset({"brightness", "volume"})  # "a quarter brightness"
+# After a share, words that make it a time ("at a quarter past", "in three quarters of an hour").
+_SHARE_OF_TIME = frozenset({"of", "past", "to", "after", "before", "an", "hour", "hours"})
+
+
+def _shares_as_percent(tokens: list[str]) -> list[str]:
+    """ "to three quarters" → "to 75 percent", "on a quarter" → "at 25 percent", "a quarter brightness":
+    a share of the way set reads as the percentage it is; never one of time ("at a quarter past six")."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        parsed = parse_fraction(tokens, i)
+        after = tokens[parsed[1]] if parsed is not None and parsed[1] < len(tokens) else ""
+        if (
+            parsed is None
+            or not ((out and out[-1] in _SHARE_SETTERS) or after in _SHARE_SETTINGS)
+            or not 0 < parsed[0] < 1
+            or tokens[parsed[1] - 1] not in _SHARES
+            or after in _SHARE_OF_TIME
+        ):
+            out.append(tokens[i])
+            i += 1
+            continue
+        if out and out[-1] == "on":
+            out[-1] = "at"  # "put the light on a quarter": a level, not the light turned on
+        out += [str(round(parsed[0] * 100)), "percent"]
+        i = parsed[1]
+    return out
 
 
 # Said before a number, which stays the value: "put the bedroom light at about twenty", "to around 19".
@@ -542,6 +598,19 @@ def _pointing(tokens: list[str]) -> list[str]:
         out.extend(_POINTING[found])
         i += len(found)
     return out
+
+
+_FULL_SLANG = frozenset({"whack", "blast", "tilt", "pelt"})
+# Other words for the whole home, said after "in the" ("every light in the flat"): the house.
+_HOMES = frozenset({"flat", "apartment", "condo"})
+
+
+def _the_house(tokens: list[str]) -> list[str]:
+    """ "in the flat" → "in the house", as the templates say the whole home; "flat" elsewhere stays."""
+    return [
+        "house" if t in _HOMES and tokens[i - 2 : i] in (["in", "the"], ["in", "my"], ["in", "our"]) else t
+        for i, t in enumerate(tokens)
+    ]
 
 
 def _room_there(tokens: list[str]) -> list[str]:

@@ -24,8 +24,8 @@ _GENERIC_HEADS = frozenset({"maker", "machine", "unit", "device"})
 # Everyday words for the same thing: a name holding one may be said with another ("switch the telly off",
 # "the big light" for a ceiling light). Used like partial names: never in place of a real name.
 SYNONYMS: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {
-    ("tv",): (("telly",), ("tee", "vee"), ("television",)),
-    ("television",): (("tv",), ("telly",), ("tee", "vee")),
+    ("tv",): (("telly",), ("tele",), ("tee", "vee"), ("television",)),
+    ("television",): (("tv",), ("telly",), ("tele",), ("tee", "vee")),
     ("ceiling", "light"): (("big", "light"), ("main", "light"), ("overhead", "light")),
     ("coffee", "maker"): (("coffee", "machine"), ("coffee", "pot")),
     ("coffee", "machine"): (("coffee", "maker"), ("coffee", "pot")),

@@ -123,6 +123,8 @@ class Places:
 
     def rewrite(self, text: str) -> str:
         """`text` with each description of a place read as "in the <room>" (unchanged when none is)."""
+        if "," in text:
+            text = self._room_aside(text)
         lowered = original = text.lower()
         if self._room is not None:
             lowered = self._room.sub(lambda m: self._first_name[self._rooms[m["room"]]], lowered)
@@ -139,6 +141,32 @@ class Places:
             out.append(lowered[done:])
             lowered = "".join(out)
         return lowered if lowered != original else text
+
+    def _room_aside(self, text: str) -> str:
+        """ "Light, bedroom, off", "fan on, bathroom": a room said on its own between commas is where the
+        rest happens ("light off in the bedroom"). Only one room, and none said in the rest."""
+        pieces = [piece.strip() for piece in text.split(",")]
+        if len(pieces) > 3:
+            return text  # "set the fan to medium, er, no, high, in the bedroom": a correction's clauses
+        rooms = [i for i, piece in enumerate(pieces) if self._room_only(piece) is not None]
+        if len(rooms) != 1:
+            return text
+        area = self._room_only(pieces[rooms[0]])
+        rest = [piece for i, piece in enumerate(pieces) if i != rooms[0] and piece]
+        said = [w for piece in rest for w in _key(piece)]
+        if not rest or self._areas_in(" ".join(said)) or not _POINTERS.isdisjoint(said):
+            return text  # "the garage, is it shut": the room is what "it" stands for, not where
+        return f"{' '.join(rest)} in the {self._first_name[area]}" if area else text
+
+    def _room_only(self, piece: str) -> str | None:
+        """The area a piece of text names and says nothing else of ("the bedroom", "in the hall")."""
+        words = _key(piece)
+        while words and words[0] in ("in", "the", "my", "our"):
+            words = words[1:]
+        while words and words[-1] in _ASIDE_TAIL:
+            words = words[:-1]
+        key = " ".join(words)
+        return self._area_names.get(key) or self._rooms.get(key)
 
     def _read(self, text: str, found: re.Match[str]) -> tuple[str, int] | None:
         """The reading of one description starting at `found`, and where it ends; None to leave it."""
@@ -200,6 +228,11 @@ class Places:
             if run is not None:
                 return " ".join(pair), " ".join(run)
         return None
+
+
+_POINTERS = frozenset({"it", "them", "they", "that", "those", "this", "these", "one", "ones"})
+# Said after a room on its own ("fan on, bathroom please").
+_ASIDE_TAIL = frozenset({"please", "thanks", "then", "now"})
 
 
 def _alternatives(phrases: Iterable[str]) -> str:

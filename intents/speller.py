@@ -117,6 +117,12 @@ def _dropped_from(token: str, word: str) -> bool:
     return all(char in letters for char in token)
 
 
+def _another_word_before(token: str, word: str) -> bool:
+    """Whether `token` is `word` after one more first letter ("blast", "slight", "flights"): another word,
+    not a slip; typing a letter before a word is rare unless it doubles the first ("ttv")."""
+    return len(token) == len(word) + 1 and token[1:] == word and token[0] != token[1]
+
+
 def _guarded(token: str, word: str, distance: int, closest: list[str]) -> tuple[str, float]:
     """Apply the polarity rule: a correction onto a polarity word needs one edit from a neutral token."""
     # Nor may a tie-break choose between opposites: "ulocked" is as near "locked" as "unlocked".
@@ -191,6 +197,8 @@ class SpellCorrector:
         best = min(found.values(), default=0)
         closest = [word for word, distance in found.items() if distance == best]
         word = _unique_closest(token, closest)
+        if word is not None and _another_word_before(token, word):
+            word = None
         # A one-edit fix is the likeliest reading; a clean split beats a two-edit guess.
         if best == 1 and word is not None:
             return _guarded(token, word, best, closest)

@@ -138,7 +138,9 @@ def _by_name(
     ids = tuple(name.value)
     what = f"the {name.text}"
     if area is not None:
-        ids = tuple(i for i in ids if index.area_of(i) == area.value)
+        ids = tuple(i for i in ids if index.area_of(i) == area.value) or (
+            () if name.text.lower() not in ROOM_MAIN_LIGHT else ids
+        )
         if not ids:
             return Targets(problem=NO_DEVICE, what=f"{what} in {_the(area)}")
     if types is not None and not any(index.type_of(i) in types for i in ids):
@@ -148,6 +150,21 @@ def _by_name(
         ids = tuple(i for i in ids if index.type_of(i) in types) or ids
     if len(ids) > 1 and client_area is not None:
         ids = tuple(i for i in ids if index.area_of(i) == client_area) or ids
+    room = str(area.value) if area is not None else client_area
+    if (
+        room is not None
+        and name.text.lower() in ROOM_MAIN_LIGHT
+        and all(index.area_of(i) != room for i in ids)
+    ):
+        # "the big light" in the bedroom, where no light is called a ceiling light: the room's own light
+        here = index.of_type("light", room)
+        if len(here) == 1:
+            return Targets(here, what=what)
+        return (
+            Targets(problem=AMBIGUOUS, candidates=here, what=what)
+            if here
+            else Targets(problem=NO_DEVICE, what=what)
+        )
     if len(ids) > 1:
         return Targets(problem=AMBIGUOUS, candidates=ids, what=what)
     if area is None and client_area is not None:
@@ -159,6 +176,11 @@ def _by_name(
                 else Targets(problem=AMBIGUOUS, candidates=local, what=what)
             )
     return Targets(ids, what=what)
+
+
+# What people call a room's main light, whatever its name: in a room with no light called so, the room's
+# one light (or a question between its lights), never another room's ceiling light.
+ROOM_MAIN_LIGHT = frozenset({"big light", "main light", "overhead light", "ceiling light"})
 
 
 def _own_kind_here(index: EntityIndex, device: str, said: str, client_area: str) -> tuple[str, ...]:

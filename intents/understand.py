@@ -29,6 +29,7 @@ from .idioms import asked_indirectly, order_first, reason_readings, rephrase, wi
 from .linker import OTHER_ROOMS
 from .model import AreaName, EntityName, IntentMatch, SlotValue, with_area_aliases
 from .mood import (
+    TIME_UNITS,
     TIMER_INTENTS,
     TIMER_WORDS,
     acts,
@@ -160,7 +161,7 @@ def fix_asr(tokens: list[str]) -> list[str]:
         tokens[:2] = ["unlock"]  # "on lock the front door": only at the start, where "on" cannot be
     if len(tokens) > 2 and tokens[-2:] == ["back", "on"]:
         tokens[-2:] = ["on"]  # "music back on", "the light back on": on again, never the previous song
-    if tokens[:1] in (["turn"], ["switch"]) and not MUSIC_WORDS.isdisjoint(tokens):
+    if tokens and tokens[0] in _MUSIC_OPENERS and not MUSIC_WORDS.isdisjoint(tokens):
         tokens = _music_played(tokens)
     for i in range(len(tokens) - 1, 0, -1):
         merged = ASR_MERGES.get((tokens[i - 1], tokens[i]))
@@ -173,20 +174,22 @@ def fix_asr(tokens: list[str]) -> list[str]:
 
 MUSIC_WORDS = frozenset({"music", "tunes", "song", "songs", "playlist"})
 _MUSIC_DETERMINERS = frozenset({"the", "some", "my", "our"})
+_MUSIC_OPENERS = frozenset({"turn", "switch", *MUSIC_WORDS, *_MUSIC_DETERMINERS})
 
 
 def _music_played(tokens: list[str]) -> list[str]:
-    """ "Turn on the music", "switch the music on (in the office)": play it. The classifier read it as
-    "turn up", a step in the volume. Only the music itself turned on: "turn on the tv, play a song" and
-    "turn on the lamp and play some music" keep their words."""
+    """ "Turn on the music", "switch the music on (in the office)", "music on": play it. The classifier
+    read it as "turn up", a step in the volume. Only the music itself turned on: "turn on the tv, play a
+    song" and "turn on the lamp and play some music" keep their words."""
     at = next(i for i, t in enumerate(tokens) if t in MUSIC_WORDS)
-    before = tokens[1:at]
+    verb = tokens[0] in ("turn", "switch")  # or none: "music on, volume forty"
+    before = tokens[int(verb) : at]
     if not set(before) <= _MUSIC_DETERMINERS | {"on"}:
         return tokens
     if "on" in before:
         rest = tokens[at + 1 :]
-    elif tokens[at + 1 : at + 2] == ["on"]:
-        rest = tokens[at + 2 :]
+    elif tokens[at + 1 : at + 2] == ["on"] and tokens[at + 2 : at + 3] not in (["the"], ["my"], ["our"]):
+        rest = tokens[at + 2 :]  # not "the music on the tv": there "on" says where
     else:
         return tokens
     return ["play", *(t for t in before if t != "on"), tokens[at], *rest]
@@ -663,6 +666,10 @@ class Understander:
             # The original words: the linker copes with misspelt names itself, and a speller's guess at an
             # ordinary word ("did" → "dim") must not steer the classifier.
             found = self.classifier.classify(tokens, text)
+            alone = _without_too(tokens)
+            if not found.matches and found.question is None and alone is not None:
+                # "drop the bedroom heating to twelve as well": "too" adds nothing to the order itself
+                found = self.classifier.classify(alone, text)
             if not found.matches and found.question is None and _only_swaps(corrected.changes):
                 # "plya the tv": two letters swapped keep every letter said, the likeliest slip of all;
                 # such a fix may steer the classifier where a guessed letter may not.
@@ -1005,7 +1012,7 @@ MAX_CLAUSES = 3
 # Intents of a clause that only names a target ("the lamp in the living room"), which is no command.
 VERBLESS = frozenset({"followup_name", "followup_area"})
 # Words that join a remark to a command: "… so the baby can sleep", "I'm off to bed and …".
-REMARK_JOINERS = frozenset({"so", "and", "because", "cause", "since", "as", "but"})
+REMARK_JOINERS = frozenset({"so", "and", "because", "cause", "cos", "since", "as", "but", "while"})
 # Subjects, forms of "be" and modals: one of them makes words a clause of their own ("the baby can sleep").
 CLAUSE_MARKERS = frozenset(
     {"i", "i'm", "i've", "i'll", "we", "we're", "we've", "we'll", "you", "you're", "he", "she", "they",
@@ -1480,8 +1487,13 @@ def _timer_name_said(words: Sequence[str]) -> str | None:
             continue
         for size in (2, 1):
             name = words[max(0, i - size) : i]
-            if i - size >= 1 and words[i - size - 1] in ARTICLES and all(_timer_word(w) for w in name):
+            # after an article, or after the length said first ("a 25 min practice timer")
+            opener = words[i - size - 1] if i - size >= 1 else ""
+            if (opener in ARTICLES or opener in TIME_UNITS) and all(_timer_word(w) for w in name):
                 return " ".join(name)
+        called = words[i + 1 : i + 3]
+        if len(called) == 2 and called[0] in ("called", "named") and _timer_word(called[1]):
+            return called[1]  # "a timer called standup for 25 minutes"
         last = words[i + 1 :][-3:]
         if len(last) == 3 and last[:2] == ["for", "the"] and _timer_word(last[2]):
             return last[2]

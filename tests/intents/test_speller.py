@@ -124,6 +124,16 @@ def test_left_alone(speller: SpellCorrector, text: str) -> None:
     assert result.confidence == 1.0
 
 
+def test_a_word_with_one_more_first_letter_is_another_word() -> None:
+    speller = SpellCorrector(["last", "light", "lights", "tv", "the"])
+    # "blast the tv" is no slip for "last the tv" (which read as "previous track"), "flights" no "lights"
+    assert speller.correct(["blast", "the", "tv"]).tokens == ("blast", "the", "tv")
+    assert speller.correct(["flights"]).tokens == ("flights",)
+    # a doubled first letter or a letter added elsewhere is still a slip
+    assert speller.correct(["llight"]).tokens == ("light",)
+    assert speller.correct(["lightt"]).tokens == ("light",)
+
+
 def test_ties_are_left_alone() -> None:
     speller = SpellCorrector(["bat", "cat", "turn"])
     assert speller.correct(["hat"]).tokens == ("hat",)  # one edit from both
