@@ -440,6 +440,9 @@ class FollowUps:
                 # "and the ceiling light" after the living room lamp: of the devices so called, the one in
                 # the room just talked about, as within one utterance (see `_inherit_area`).
                 slots["name"] = self.nearest(match.slots["name"], base.get("devices", ()))
+        elif match.intent == "followup_name" and "area" in match.slots:
+            # "the lamp in the living room as well": that kind of device, in the room said
+            slots.update({k: v for k, v in match.slots.items() if k in ("domain", "plural", "area")})
         elif match.intent == "followup_name":
             # "and the fan": that kind of device where the last ones were.
             slots["domain"] = match.slots["domain"]

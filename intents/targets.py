@@ -180,7 +180,7 @@ def _by_name(
 
 # What people call a room's main light, whatever its name: in a room with no light called so, the room's
 # one light (or a question between its lights), never another room's ceiling light.
-ROOM_MAIN_LIGHT = frozenset({"big light", "main light", "overhead light", "ceiling light"})
+ROOM_MAIN_LIGHT = frozenset({"big light", "main light", "overhead light"})
 
 
 def _own_kind_here(index: EntityIndex, device: str, said: str, client_area: str) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from intents.model import EntityName
 from intents.mood import called_off, not_an_order
 from intents.normalize import tokenize
 from intents.recognizer import IntentData
-from intents.targets import EntityIndex
+from intents.targets import UNSUPPORTED, EntityIndex, resolve_targets
 from intents.understand import Understander, Understanding, _only_swaps, comma_boundaries
 
 from .small_home import SmallHome
@@ -257,13 +257,22 @@ def test_a_fraction_is_its_percentage(
 @pytest.mark.parametrize(
     "text",
     [
-        "set the bedroom thermostat to three quarters",  # no temperature is a share of anything
         "set the bedroom blinds to two thirds and a quarter",  # two shares: which one is a guess
         "bedroom light to one and a half thirds",
     ],
 )
 def test_a_fraction_that_is_no_share_is_declined(understander: Understander, text: str) -> None:
     assert actions(understander.understand(text)) == []
+
+
+def test_a_share_of_a_thermostat_is_never_a_temperature(understander: Understander) -> None:
+    """No temperature is a share of anything: "to three quarters" reads as 75 percent, which a thermostat
+    cannot be set to, so the hub refuses it (a light's brightness, the only reading, is unsupported)."""
+    found = understander.understand("set the bedroom thermostat to three quarters")
+    assert all(m.intent != "set_temperature" for m in found.matches)
+    brightness = [m for m in found.matches if m.intent == "set_brightness"]
+    # as the hub derives it, a brightness is for lights only
+    assert all(resolve_targets(m, INDEX, None, types={"light"}).problem == UNSUPPORTED for m in brightness)
 
 
 # ---- an order called off is no order -------------------------------------------------------------------
