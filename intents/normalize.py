@@ -600,6 +600,7 @@ def _pointing(tokens: list[str]) -> list[str]:
     return out
 
 
+# Said after "full" for as much as it goes ("to full whack", "full blast"): only "full" counts.
 _FULL_SLANG = frozenset({"whack", "blast", "tilt", "pelt"})
 # Other words for the whole home, said after "in the" ("every light in the flat"): the house.
 _HOMES = frozenset({"flat", "apartment", "condo"})

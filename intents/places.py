@@ -148,15 +148,15 @@ class Places:
         pieces = [piece.strip() for piece in text.split(",")]
         if len(pieces) > 3:
             return text  # "set the fan to medium, er, no, high, in the bedroom": a correction's clauses
-        rooms = [i for i, piece in enumerate(pieces) if self._room_only(piece) is not None]
+        rooms = [(i, area) for i, piece in enumerate(pieces) if (area := self._room_only(piece)) is not None]
         if len(rooms) != 1:
             return text
-        area = self._room_only(pieces[rooms[0]])
-        rest = [piece for i, piece in enumerate(pieces) if i != rooms[0] and piece]
+        at, area = rooms[0]
+        rest = [piece for i, piece in enumerate(pieces) if i != at and piece]
         said = [w for piece in rest for w in _key(piece)]
         if not rest or self._areas_in(" ".join(said)) or not _POINTERS.isdisjoint(said):
             return text  # "the garage, is it shut": the room is what "it" stands for, not where
-        return f"{' '.join(rest)} in the {self._first_name[area]}" if area else text
+        return f"{' '.join(rest)} in the {self._first_name[area]}"
 
     def _room_only(self, piece: str) -> str | None:
         """The area a piece of text names and says nothing else of ("the bedroom", "in the hall")."""
