@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
+from .followup import PRONOUNS
 from .model import AreaName, EntityName
 from .normalize import tokenize
 
@@ -230,7 +231,8 @@ class Places:
         return None
 
 
-_POINTERS = frozenset({"it", "them", "they", "that", "those", "this", "these", "one", "ones"})
+# The pronouns that stand for devices, and "the … one": a piece with one is about a device, not a room.
+_POINTERS = PRONOUNS | {"one", "ones"}
 # Said after a room on its own ("fan on, bathroom please").
 _ASIDE_TAIL = frozenset({"please", "thanks", "then", "now"})
 

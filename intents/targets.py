@@ -137,10 +137,11 @@ def _by_name(
 ) -> Targets:
     ids = tuple(name.value)
     what = f"the {name.text}"
+    main_light = name.text.lower() in ROOM_MAIN_LIGHT
     if area is not None:
-        ids = tuple(i for i in ids if index.area_of(i) == area.value) or (
-            () if name.text.lower() not in ROOM_MAIN_LIGHT else ids
-        )
+        there = tuple(i for i in ids if index.area_of(i) == area.value)
+        if there or not main_light:  # "the big light in the bedroom" is read below, in the room said
+            ids = there
         if not ids:
             return Targets(problem=NO_DEVICE, what=f"{what} in {_the(area)}")
     if types is not None and not any(index.type_of(i) in types for i in ids):
@@ -151,11 +152,7 @@ def _by_name(
     if len(ids) > 1 and client_area is not None:
         ids = tuple(i for i in ids if index.area_of(i) == client_area) or ids
     room = str(area.value) if area is not None else client_area
-    if (
-        room is not None
-        and name.text.lower() in ROOM_MAIN_LIGHT
-        and all(index.area_of(i) != room for i in ids)
-    ):
+    if room is not None and main_light and all(index.area_of(i) != room for i in ids):
         # "the big light" in the bedroom, where no light is called a ceiling light: the room's own light
         here = index.of_type("light", room)
         if len(here) == 1:
