@@ -20,7 +20,7 @@ from .followup import DEFAULT_DOMAIN as RELATIVE_DEFAULT_DOMAIN
 from .followup import IntentTypes, refers
 from .linker import EntityLinker, Linked, Mention
 from .model import IntentMatch, SlotValue
-from .mood import TIMER_WORDS
+from .mood import TIMER_WORDS, acts
 from .normalize import FILLERS
 from .numbers import DENOMINATORS, fraction_percent, parse_number
 from .targets import EntityIndex
@@ -331,6 +331,23 @@ class Thresholds:
     margin: float = 0.2
 
 
+# Openings by which the speaker tells of themself, and the steps such a telling may ask for.
+SPEAKER_TELLS = frozenset({"i'm", "i've", "we're", "we've"})
+SWITCH_VERBS = frozenset({"turn", "switch", "put", "flick"})
+FELT_INTENTS = frozenset(
+    {"temperature_up", "temperature_down", "brightness_up", "brightness_down", "volume_up", "volume_down"}
+)
+
+
+def _switched(tokens: Sequence[str]) -> bool:
+    """Whether "on" or "off" is said as a switch ("turn the fan on"), not before what it is on ("turn the
+    volume up on the tv")."""
+    return any(
+        w in ("on", "off") and (i + 1 == len(tokens) or tokens[i + 1] not in DETERMINERS)
+        for i, w in enumerate(tokens)
+    )
+
+
 class ClassifierLayer:
     """Classifier plus entity linker for one home."""
 
@@ -380,6 +397,19 @@ class ClassifierLayer:
             return Understanding()
         asked, probability = chosen
         if asked in TEMPLATE_ONLY:
+            return Understanding()
+        if asked in FELT_INTENTS and not SWITCH_VERBS.isdisjoint(tokens) and _switched(tokens):
+            # "turn the fan on in my room it's too hot": the order said is a switch, not a step
+            return Understanding()
+        if (
+            tokens[:1]
+            and tokens[0] in SPEAKER_TELLS
+            and not linked.mentions
+            and acts(asked)
+            and asked not in FELT_INTENTS
+        ):
+            # "I'm on my last set", "I'm reading": the speaker tells of themself; only how a room feels to
+            # them ("I'm freezing") asks for something without naming it
             return Understanding()
         if asked in ("followup_name", "followup_area") and AMOUNT_WORDS & set(tokens):
             return Understanding()  # "and the living room blinds all the way": an amount no follow-up keeps

@@ -352,6 +352,7 @@ class FollowUps:
         kinds = {self.index.type_of(i) for i in latest}
         if history and not _devices(history[-1]) and history[-1].slots.get("domain"):
             kinds = {str(history[-1].slots["domain"])}  # an earlier part named only a type: "the next song"
+        talked_of = bool(kinds)  # before `_by_device_type`, which takes the kind out of the set
         match = self._by_device_type(match, kinds)
         match = _value_for_type(match, kinds) or match
         allowed = self.types(match.intent)
@@ -375,8 +376,8 @@ class FollowUps:
         if latest:
             return None  # "it" is the thing just talked about, and that cannot do this: ask, never guess
         domain = DEFAULT_DOMAIN.get(match.intent)
-        if domain is None:
-            return None
+        if domain is None or not (talked_of or kind_said(tokenize(match.text, strip_phrases=False), domain)):
+            return None  # "turn it up" with nothing talked about: the lights, the music or the heating?
         slots = {k: v for k, v in match.slots.items() if k not in TARGET_SLOTS}
         slots.update(domain=SlotValue(domain, ""), plural=SlotValue(True, ""))
         return [replace(match, slots=slots)]
@@ -804,6 +805,8 @@ class FollowUps:
         named = self._named(tokens, own, pending, last.candidates)
         if named is not None:
             return named
+        if last.question == "need-duration":
+            return self.duration_given(tokens, pending, parse)
         if last.question == "need-area":
             area = self._area_in(tokens)
             if area is None:
@@ -812,6 +815,16 @@ class FollowUps:
             return replace(pending, slots=slots)
         chosen = self._choose(tokens, last.candidates)
         return None if chosen is None else _explicit(pending, chosen, "")
+
+    @staticmethod
+    def duration_given(tokens: Sequence[str], pending: IntentMatch, parse: Parser) -> IntentMatch | None:
+        """ "15 minutes", "for an hour and a half" to "for how long?": the timer asked for, that long."""
+        words = [t for t in tokens if t not in ("for", "make", "it", "please")]
+        timed = parse(["set", "a", "timer", "for", *words]) if words else None
+        if timed is None or timed.intent != "start_timer" or TIMER_SPANS.isdisjoint(timed.slots):
+            return None
+        slots = {**pending.slots, **{k: v for k, v in timed.slots.items() if k != "timer_name"}}
+        return replace(pending, slots=slots, text=" ".join(tokens))
 
     def _named(
         self, tokens: Sequence[str], own: IntentMatch | None, pending: IntentMatch, candidates: Sequence[str]
@@ -878,6 +891,8 @@ class FollowUps:
             return False
         vocabulary = {w for n in entity.names for w in tokenize(n, strip_phrases=False)}
         vocabulary |= self._area_words.get(entity.area or "", set())
+        if word in MAIN_LIGHT_WORDS and "ceiling" in vocabulary:
+            return True  # "the big one" to "the lamp or the ceiling light?"
         return any(word == v or (len(word) > 3 and fuzz.ratio(word, v) >= 80) for v in vocabulary)
 
 
@@ -892,6 +907,10 @@ class Ambiguous:
 ARTICLES = frozenset({"the", "my", "our"})
 # What an answer that only names a target is understood as.
 ANSWERS = frozenset({"followup_name", "followup_area"})
+# What people call a room's main light in an answer: "the big one", "the main one" (see targets).
+MAIN_LIGHT_WORDS = frozenset({"big", "main", "overhead"})
+# The slots a timer's length is said in (folded into "duration" later).
+TIMER_SPANS = frozenset({"duration", "hours", "minutes", "seconds"})
 
 
 # A preposition before the device or room that answers "which one?": "on the speaker", "in the kitchen".
@@ -959,6 +978,20 @@ def _singular(match: IntentMatch) -> bool:
         "both",
         "all",
     }
+
+
+# Word beginnings that tell which kind a step is for ("make it brighter", "warm it up"); "turn it up" and
+# "a bit more" tell none.
+KIND_STEMS: Mapping[str, tuple[str, ...]] = {
+    "light": ("bright", "dim", "dark", "light", "lamp"),
+    "climate": ("warm", "cool", "heat", "hot", "cold", "chill", "temp", "freez", "boil", "stuffy"),
+    "media_player": ("loud", "quiet", "volume", "sound", "noise", "music", "soft"),
+}
+
+
+def kind_said(words: Sequence[str], domain: str) -> bool:
+    """Whether the words say a step is for this kind of device ("brighter", "too dark": a light)."""
+    return any(w.startswith(KIND_STEMS.get(domain, ())) for w in words)
 
 
 def _plural(match: IntentMatch) -> bool:

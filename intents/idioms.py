@@ -9,6 +9,7 @@ still parse as a whole, so a rewrite never makes a command of words that were no
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Collection, Sequence
 
@@ -63,13 +64,31 @@ LIGHT_ASKED: dict[tuple[str, ...], tuple[str, ...]] = {
 IDIOMS: dict[tuple[str, ...], tuple[str, ...]] = {**_coffee_idioms(), **_music_idioms(), **LIGHT_ASKED}
 
 # Verbs people use for "turn" when a direction follows: "knock the heating down a notch", "nudge it up".
-TURN_VERBS = frozenset({"knock", "nudge", "kick", "bump", "push", "crank", "notch", "jack", "ramp"})
+TURN_VERBS = frozenset(
+    {
+        "knock",
+        "nudge",
+        "kick",
+        "bump",
+        "push",
+        "crank",
+        "notch",
+        "jack",
+        "ramp",
+        "ease",
+        "dial",
+        "take",
+        "tone",
+    }
+)
+# What "hold" pauses: "hold the music a sec" (never "hold the door").
+HELD_MEDIA = frozenset({"music", "song", "track", "tv", "telly", "film", "movie", "show", "playback"})
 UP_DOWN = frozenset({"up", "down"})
 # Verbs people use for "put" when "on" or "off" follows: "stick the kettle on", "pop the hall light on".
 PUT_VERBS = frozenset({"stick", "pop", "bung", "whack", "chuck", "throw"})
 ON_OFF = frozenset({"on", "off"})
 # Other verbs for a plain one: "drop the blinds" lowers them, "unbolt the front door" unlocks it.
-PLAIN_VERBS = {"drop": "lower", "unbolt": "unlock", "bolt": "lock"}
+PLAIN_VERBS = {"drop": "lower", "unbolt": "unlock", "bolt": "lock", "bin": "cancel", "scrap": "cancel"}
 # Verbs for "turn" when "on" or "off" follows: "flick the lamp on", "knock the fan off".
 SWITCH_VERBS = frozenset({"flick", "flip", "click", "knock", "kick"})
 # Number words that say a value ("drop it to ten"); "a" and "an" only say how much ("a bit").
@@ -116,6 +135,7 @@ def rephrase(tokens: Sequence[str], names: Collection[str]) -> list[str]:
     `names`: the words of the home's device and area names; a "for …" naming one of them is no reason.
     """
     words = _at_half(_left_at(_set_said_short(_wished_so(_plain_verb(list(tokens))))))
+    words = room_felt(words) or words
     whole = IDIOMS.get(tuple(words))
     if whole is not None:
         return list(whole)
@@ -124,6 +144,41 @@ def rephrase(tokens: Sequence[str], names: Collection[str]) -> list[str]:
     words = _without_reason(words, names)
     words = order_first(_verb_not_gerund(words), names)
     return _positions_first(words)
+
+
+# How a room feels, said as a complaint that names it: "it's freezing in the bedroom", "the lounge is
+# boiling". Naming the room and a direction makes it a request (a warmer or cooler room).
+FELT_COLD = frozenset({"cold", "chilly", "freezing", "icy", "nippy", "frosty", "baltic"})
+FELT_HOT = frozenset({"hot", "boiling", "roasting", "sweltering", "stuffy", "stifling", "muggy", "baking"})
+FELT = FELT_COLD | FELT_HOT  # never spell-corrected: "stuffy" is no misspelt "stuff"
+# "the" too: a recogniser's "is a bit cold" is read "is the bit cold" (see `understand.ASR_FIXES`)
+_DEGREES = frozenset(
+    {"a", "the", "bit", "little", "too", "so", "really", "very", "way", "quite", "pretty", "rather"}
+)
+_IT_IS = (("it's",), ("its",), ("it", "is"))
+
+
+def room_felt(words: Sequence[str]) -> list[str] | None:
+    """ "It's freezing in the bedroom" → "make the bedroom warmer"; "the lounge is boiling" → "make the
+    lounge cooler". The place words are left for the templates to read as a room (or not at all)."""
+    words = list(words)
+    for i, word in enumerate(words):
+        if word not in FELT_COLD and word not in FELT_HOT:
+            continue
+        way = "warmer" if word in FELT_COLD else "cooler"
+        before = list(itertools.dropwhile(lambda w: w in _DEGREES, reversed(words[:i])))[::-1]
+        after = words[i + 1 :]
+        opener = next((o for o in _IT_IS if tuple(before) == o), None)
+        if opener is not None and after == ["in", "here"]:
+            return ["make", "it", way, "in", "here"]  # "it's roasting in here": the room the speaker is in
+        if opener is not None and after[:1] in (["in"], ["on"]) and len(after) > 1:
+            place = after[2:] if after[1:2] == ["the"] else after[1:]
+            return ["make", "the", *place, way]
+        if not after and len(before) > 1 and before[-1] in ("is", "'s"):
+            place = before[1:-1] if before[0] in ("the", "my", "our") else before[:-1]
+            return ["make", "the", *place, way] if place else None
+        return None
+    return None
 
 
 # Orders said after their device, as in notes and lists: "front door unlock", "garage door shut",
@@ -253,6 +308,18 @@ def _plain_verb(words: list[str]) -> list[str]:
         return ["put", *words[1:]]
     if words and words[0] in SWITCH_VERBS and ON_OFF & set(words[1:]):
         return ["turn", *words[1:]]
+    if words[:1] == ["hold"] and [w for w in words[1:3] if w not in ("the", "this")][:1] in [
+        [m] for m in HELD_MEDIA
+    ]:
+        return ["pause", *words[1:]]
+    if words[:1] == ["crank"] and UP_DOWN.isdisjoint(words) and ON_OFF.isdisjoint(words) and len(words) > 1:
+        return ["turn", *words[1:], "up"]  # "crank the office speaker": up, the only way one cranks
+    if words[:1] == ["switch"] and "to" in words[2:] and ON_OFF.isdisjoint(words):
+        return ["set", *words[1:]]  # "switch the bedroom fan to low": a setting changed
+    if words[:1] in (["set"], ["get"]) and words[-1:] == ["going"] and len(words) > 2:
+        return ["turn", *words[1:-1], "on"]  # "set the bathroom fan going", "get the coffee maker going"
+    if words[:2] == ["max", "out"] and len(words) > 2:
+        return ["set", *words[2:], "to", "max"]  # "max out the ceiling fan": at its highest
     if words and words[0] in PLAIN_VERBS and not any(w.isdigit() or w in COUNTED for w in words):
         # "drop the blinds" lowers them; "drop the thermostat to 17" is a setting, left to the classifier
         return [PLAIN_VERBS[words[0]], *words[1:]]

@@ -62,7 +62,10 @@ def min_score(length: int) -> float:
 
 @lru_cache(maxsize=65_536)
 def singular(word: str) -> str:
-    """A crude singular ("lights" -> "light", "switches" -> "switch"), applied alike to names and input."""
+    """A crude singular ("lights" -> "light", "switches" -> "switch"), applied alike to names and input;
+    "'s" is dropped ("the telly's quiet", "the bedroom's light": the telly, the bedroom)."""
+    if word.endswith("'s") and len(word) > 3:
+        word = word[:-2]
     if len(word) < 4 or not word.isalpha() or word.endswith(("ss", "us", "is")):
         return word
     if word.endswith("ies") and len(word) > 4:

@@ -439,6 +439,31 @@ def not_an_order(tokens: Sequence[str], *, timed: bool = True) -> str | None:
     return None
 
 
+# Who a remark after an order is about: a statement with its own subject ("I'm off to bed", "there's
+# nothing on", "someone's left them on again") tells why, where an order would start with its verb.
+REMARK_SUBJECTS = (SUBJECTS - {"i'll", "we'll", "you", "you've", "you're"}) | {
+    "it's", "there's", "that's", "someone's", "somebody's", "he's", "she's", "nothing", "everyone's",
+}  # fmt: skip
+# Times in a reason that leave the order for now: "I'm not going out again tonight", "the sunset's blinding".
+_SAME_DAY = frozenset({"tonight", "today", "later", "sunset", "sunrise", "dawn", "dusk"})
+# Asking whether one ought to ("should I?") or telling of later ("I'll be back at six") is no reason given.
+_NO_REASON_WORDS = frozenset(
+    {"should", "shall", "ought", "shouldn't", "will", "won't", "gonna", "until", "till"}
+)
+
+
+def gives_a_reason(words: Sequence[str]) -> bool:
+    """Whether a clause after an order only tells why, about the speaker or the world ("lock the front door,
+    I'm not going out again tonight"; "turn the telly off, there's nothing worth watching"): it starts with
+    a subject, puts nothing at another day or time (see `says_when`), and neither asks nor promises."""
+    words = strip_trailing_phrases(opening_stripped(words))
+    if not words or words[0] not in REMARK_SUBJECTS or not _NO_REASON_WORDS.isdisjoint(words):
+        return False
+    if says_when([w for w in words if w not in _SAME_DAY]):
+        return False  # "I'm back on monday", "we eat at 7pm": maybe the order is for then
+    return not_an_order(words, timed=False) in (None, "narration", "advice") and not called_off(words)
+
+
 # Command verbs as "-ing" forms: after a subject or "keep" they tell what someone does ("the kids keep
 # switching the tv on"); after "mind" or "start" they are asked for ("would you mind switching it on").
 GERUNDS = frozenset(

@@ -53,6 +53,11 @@ LEADING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("ayo",),
     ("bro",),
     ("do", "the", "needful", "and"),  # "kindly do the needful and switch off …"
+    ("do", "me", "a", "favour", "and"),  # "do me a favour and lock the front door"
+    ("do", "me", "a", "favor", "and"),
+    ("would", "ya"),  # "would ya lock up the front door"
+    ("could", "ya"),
+    ("can", "ya"),
     ("i", "meant"),  # "sorry, I meant the bathroom": the correction that follows is what counts
     ("let's",),
     ("lets",),
@@ -190,6 +195,8 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("for", "a", "second"),
     ("for", "a", "moment"),
     ("for", "a", "mo"),
+    ("a", "sec"),  # "hold the music a sec": a pause, not a span Hearth would time
+    ("a", "moment"),
     ("for", "a", "bit"),  # "run the extractor fan for a bit": a while, not a span Hearth would time
     ("for", "a", "while"),
     ("behind", "me"),  # "lock the door behind me"
@@ -200,6 +207,7 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("instead",),
     ("actually",),  # "only halfway actually"
     ("for", "me"),
+    ("first",),  # "open the garage door for me first": the order is now either way
     ("for", "her"),  # "open the bedroom blinds for her": said for someone else, the order the same
     ("for", "him"),
     ("question", "mark"),  # dictated punctuation: "is the front door locked question mark"
@@ -229,6 +237,8 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("if", "you", "don't", "mind"),
     ("if", "you"),  # "if you please", whose "please" is a filler
     ("when", "you", "can"),
+    ("when", "you", "get", "a", "chance"),  # "switch the speaker off when you get a sec": now, politely
+    ("when", "you", "get"),  # what is left of "… when you get a sec" once "a sec" is taken off
     ("when", "you", "get", "a", "chance"),
     ("cheers",),
 )
@@ -248,6 +258,7 @@ CHAT_SPELLINGS: dict[str, tuple[str, ...]] = {
     "gonna": ("going", "to"),
     "gotta": ("got", "to"),
     "thx": ("thanks",),
+    "im": ("i'm",),
     "ty": ("thanks",),
     "izit": ("is", "it"),
     "innit": ("isn't", "it"),
@@ -271,8 +282,10 @@ _IN_FULL = {**CHAT_SPELLINGS, **{short: (word,) for short, word in _DOUBLED_BACK
 # "the fan's off": after a noun, "'s" before a state is "is" (the pronouns' own forms, "it's", stay
 # whole: the tests of mood and answers read them as they are).
 _STATE_AFTER_IS = frozenset(
-    {"on", "off", "open", "closed", "shut", "locked", "unlocked", "playing", "paused", "still", "currently"}
-)
+    {"on", "off", "open", "closed", "shut", "locked", "unlocked", "playing", "paused", "still", "currently",
+     # "the telly's a bit quiet", "the fan's way too slow": a degree, never a possession, follows
+     "a", "too", "way", "so", "really", "very", "quite", "pretty", "far", "kinda", "rather"}
+)  # fmt: skip
 _OWN_CONTRACTIONS = frozenset(
     {"it's", "that's", "what's", "there's", "here's", "he's", "she's", "who's", "where's", "how's", "let's",
      "one's", "everything's", "something's", "nothing's"}
@@ -364,7 +377,7 @@ _YES_NO_OPENERS = frozenset(
 
 
 _TRAILING_LAST = frozenset(
-    {*(phrase[-1] for phrase in (*TRAILING_PHRASES, *QUESTION_TAGS)), "again", "there"}
+    {*(phrase[-1] for phrase in (*TRAILING_PHRASES, *QUESTION_TAGS)), "again", "there", "hearth"}
 )
 
 
@@ -378,6 +391,8 @@ _REPEAT_OPENERS = frozenset({"do", "say", "repeat", "same", "one", "start", "pla
 def strip_trailing_phrases(tokens: list[str]) -> list[str]:
     """Drop courtesy phrases at the end ("..., would you", "... if you can", "thanks"), and the "again"
     of "open it again" (the order is the same with or without it)."""
+    if len(tokens) > 2 and tokens[-1] == "hearth":
+        tokens = tokens[:-1]  # "open the garage door for me hearth"; "morning hearth" stays a greeting
     changed = True
     while changed:  # "unlock it for me real quick": each phrase may end the words once another is gone
         changed = False
@@ -490,6 +505,8 @@ def tokenize(text: str, *, strip_phrases: bool = True) -> list[str]:
         tokens = _comparatives(tokens)
     if "full" in tokens:  # "to full whack", "full blast": full
         tokens = [t for i, t in enumerate(tokens) if not (t in _FULL_SLANG and tokens[i - 1 : i] == ["full"])]
+    if "as" in tokens:
+        tokens = _without_simile(tokens)
     if not _HOMES.isdisjoint(tokens):
         tokens = _the_house(tokens)
     if not _SHARES.isdisjoint(tokens):
@@ -602,6 +619,22 @@ def _pointing(tokens: list[str]) -> list[str]:
 
 # Said after "full" for as much as it goes ("to full whack", "full blast"): only "full" counts.
 _FULL_SLANG = frozenset({"whack", "blast", "tilt", "pelt"})
+# "Hot as blazes", "cold as ice", "dark as a cave": a simile after how it feels only says "very".
+_FELT = frozenset({"hot", "cold", "warm", "freezing", "chilly", "loud", "quiet", "dark", "bright", "dim"})
+_SIMILES = frozenset({"hell", "heck", "blazes", "anything", "ice", "toast", "fire", "owt", "sin", "night"})
+
+
+def _without_simile(tokens: list[str]) -> list[str]:
+    """ "it's hot as blazes in the lounge" said as "it's hot in the lounge" (see `_SIMILES`)."""
+    for i in range(1, len(tokens) - 1):
+        if tokens[i] != "as" or tokens[i - 1] not in _FELT:
+            continue
+        end = i + 2 if tokens[i + 1] in _SIMILES else i + 3 if tokens[i + 1] in ("a", "an", "the") else i
+        if end > i:
+            return [*tokens[:i], *tokens[end:]]
+    return tokens
+
+
 # Other words for the whole home, said after "in the" ("every light in the flat"): the house.
 _HOMES = frozenset({"flat", "apartment", "condo"})
 

@@ -21,6 +21,7 @@ DEFAULT_RESPONSES: Mapping[str, str] = {
     "no-device": "I couldn't find {what}",
     "ambiguous": "Which one did you mean: {candidates}?",
     "need-area": "Which room?",
+    "need-duration": "For how long?",
     "unsupported": "{target} can't do that",
     "not-responding": "{targets} did not respond",
     "partial": "Done for {targets}, but {failed} did not respond",

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 
+from .english import is_english
+
 # Words whose confusion would invert a command. A correction may land on one of them only from a token
 # one edit away that is not itself such a word ("onn" -> "on"); "of" -> "on" or "closed" -> "close" never.
 POLARITY_PAIRS: tuple[tuple[str, str], ...] = (
@@ -86,6 +88,18 @@ class DeleteIndex:
 
 
 _DOUBLES = re.compile(r"(.)\1+")
+
+
+# Consonants a recogniser swaps for their voiced or voiceless twin ("shudders" for "shutters").
+_VOICING = frozenset({("d", "t"), ("t", "d"), ("b", "p"), ("p", "b"), ("g", "k"), ("k", "g"), ("s", "z"),
+                      ("z", "s"), ("f", "v"), ("v", "f")})  # fmt: skip
+
+
+def _voiced_alike(token: str, word: str) -> bool:
+    """Whether the two differ only in consonants said with or without voice, letter for letter."""
+    return len(token) == len(word) and all(
+        a == b or (a, b) in _VOICING for a, b in zip(token, word, strict=True)
+    )
 
 
 def _unique_closest(token: str, closest: list[str]) -> str | None:
@@ -205,7 +219,9 @@ class SpellCorrector:
         split = self._split(token)
         if split is not None:
             return split, SPLIT_JOIN_FACTOR
-        if best == 2 and word is not None:
+        if best == 2 and word is not None and (not is_english(token) or _voiced_alike(token, word)):
+            # "street" is never "stereo": an English word two letters from a command word was meant as said,
+            # unless it only voices what it sounds like ("shudders" heard for "shutters")
             return _guarded(token, word, best, closest)
         return token, 1.0  # nothing close, or a tie: guessing could pick the wrong word
 

@@ -19,13 +19,38 @@ from pathlib import Path
 from .address import for_assistant
 from .brands import KindWords
 from .cachefiles import pickled, write_atomic
-from .classify import DIRECTED_INTENTS, NUMBER_SLOTS, POLARITY, RELATIVE_TO_SET, UNIT_SECONDS, ClassifierLayer
+from .classify import (
+    DIRECTED_INTENTS,
+    NUMBER_SLOTS,
+    POLARITY,
+    RELATIVE_TO_SET,
+    SPEAKER_TELLS,
+    UNIT_SECONDS,
+    ClassifierLayer,
+)
 from .context import Turn
 from .described import Descriptions
 from .document import IntentData
 from .exceptions import ExceptionSaid, kept_out, split_exception
-from .followup import RELATIVE_FAMILIES, FollowUps, IntentTypes, last_acting, refers
-from .idioms import asked_indirectly, order_first, reason_readings, rephrase, without_disclaimers
+from .followup import (
+    DEFAULT_DOMAIN,
+    RELATIVE_FAMILIES,
+    TIMER_SPANS,
+    FollowUps,
+    IntentTypes,
+    kind_said,
+    last_acting,
+    refers,
+)
+from .idioms import (
+    FELT,
+    asked_indirectly,
+    order_first,
+    reason_readings,
+    rephrase,
+    room_felt,
+    without_disclaimers,
+)
 from .linker import OTHER_ROOMS
 from .model import AreaName, EntityName, IntentMatch, SlotValue, with_area_aliases
 from .mood import (
@@ -34,6 +59,7 @@ from .mood import (
     TIMER_WORDS,
     acts,
     describes_state,
+    gives_a_reason,
     narrated,
     not_an_order,
     opening_stripped,
@@ -69,6 +95,11 @@ ASR_FIXES: dict[tuple[str, str], tuple[str, str]] = {
     ("garage", "or"): ("garage", "door"),
     ("is", "a"): ("is", "the"),  # "is a garage door open"
     ("turn", "odd"): ("turn", "off"),  # a thumb on the neighbouring keys
+    ("of", "in"): ("off", "in"),  # "lights of in the kitchen": "of in" is never said
+    **{
+        ("two", felt): ("too", felt)
+        for felt in ("loud", "quiet", "hot", "cold", "bright", "dark", "dim", "warm")
+    },
 }
 
 # One word heard as two: "cancel the time her" is "cancel the timer".
@@ -77,6 +108,12 @@ ASR_MERGES: dict[tuple[str, str], str] = {
     ("time", "or"): "timer",
     ("speak", "her"): "speaker",
     ("un", "lock"): "unlock",
+}
+# Words heard as others around them: "turn on the tell a vision", "a past a timer".
+ASR_RUNS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("tell", "a", "vision"): ("television",),
+    ("extract", "a", "fan"): ("extractor", "fan"),
+    ("past", "a", "timer"): ("pasta", "timer"),
 }
 # Number words heard as other words right before a unit of time ("a timer for ate minutes").
 HEARD_COUNTS: dict[str, str] = {"ate": "eight", "for": "four", "too": "two", "to": "two", "won": "one"}
@@ -104,6 +141,8 @@ HOMOPHONES: dict[str, str] = {
     "won": "one",
     "hole": "hall",
     "store": "door",
+    "thyme": "time",
+    "heeding": "heating",
 }
 # Homophones that only hold in one place: "of" for "off" at the end ("turn the tv of"), "lock" for
 # "locked" at the end of a question ("is the front door lock").
@@ -155,6 +194,13 @@ def fix_asr(tokens: list[str]) -> list[str]:
     for i in range(1, len(tokens) - 1):
         if tokens[i + 1] in COUNT_UNITS and tokens[i] in HEARD_COUNTS and tokens[i - 1] in COUNT_OPENERS:
             tokens[i] = HEARD_COUNTS[tokens[i]]
+    for i in range(1, len(tokens)):
+        if tokens[i] == "our" and (tokens[i - 1] in NUMBER_WORDS or tokens[i - 1].isdigit()):
+            tokens[i] = "hour"  # "a timer for one our"
+    for run, heard in ASR_RUNS.items():
+        if run[0] in tokens and contains_run(tokens, run):
+            at = next(i for i in range(len(tokens)) if tuple(tokens[i : i + len(run)]) == run)
+            tokens[at : at + len(run)] = heard
     if tokens[:3] == ["turn", "in", "the"]:
         tokens[1] = "on"  # "turn in the hall light": a slip for "on" (to turn in is to go to bed)
     if tokens[:2] == ["on", "lock"]:
@@ -229,7 +275,7 @@ class Understander:
         compounds = {w for w in names - words if w.isalpha() and len(w) > 5}
         self.speller = SpellCorrector(
             words,
-            keep=names | NUMBER_WORDS | DENOMINATORS.keys() | NEGATIONS | GATHERING | NEVER_CORRECTED,
+            keep=names | NUMBER_WORDS | DENOMINATORS.keys() | NEGATIONS | GATHERING | NEVER_CORRECTED | FELT,
             compounds=compounds,
         )
         self._name_words = frozenset(names)
@@ -269,8 +315,15 @@ class Understander:
         if history and history[-1].question:
             answered = self.followups.answer(tokens, history[-1], self._single_tokens)
             if answered is not None:
+                answered = timer_duration(answered)  # "15 minutes" to "for how long?"
                 return self._checked(Understanding((answered,), layer="context"), tokens, text, client_area)
+        untimed = _timer_without_length(tokens)
+        if untimed is not None:
+            return self._checked(untimed, tokens, text, client_area)
         boundaries = comma_boundaries(text, len(tokens))
+        timer = self._timer_length_apart(tokens, boundaries)
+        if timer is not None:
+            return self._checked(Understanding((timer,), layer="split"), tokens, text, client_area)
         repair = find_repair(tokens, boundaries, text)
         repaired = self._repaired(repair) if repair is not None else None
         if repaired is not None:
@@ -321,6 +374,20 @@ class Understander:
             resolved, matches=tuple(timer_named(timer_duration(m), said) for m in resolved.matches)
         )
         return self._checked(resolved, tokens, text, client_area)
+
+    def _timer_length_apart(self, tokens: Sequence[str], boundaries: Sequence[int]) -> IntentMatch | None:
+        """ "Quarter of an hour, set a timer", "set a timer, ten minutes": a timer asked for in one clause
+        and its length said alone in the other."""
+        if len(boundaries) != 1:
+            return None
+        cut = boundaries[0]
+        for asked, length in ((tokens[cut:], tokens[:cut]), (tokens[:cut], tokens[cut:])):
+            untimed = _timer_without_length(strip_edge_phrases(list(asked)))
+            if untimed is not None and untimed.pending is not None:
+                timed = self.followups.duration_given(length, untimed.pending, self._single_tokens)
+                if timed is not None:
+                    return replace(timer_duration(timed), source="split")
+        return None
 
     def _excepting(
         self, exception: ExceptionSaid, history: Sequence[Turn], client_area: str | None
@@ -506,6 +573,15 @@ class Understander:
             return Understanding()
         if not acting and not_an_order(said, timed=False) == "kept as it is":
             return Understanding()  # "no, leave the garage door closed": nothing to do, nothing asked
+        if all(m.intent in ("capabilities", "nevermind") for m in meant):
+            reason = not_an_order(said, timed=False)
+            if reason == "narration" or (
+                reason == "advice"
+                and all(not_an_order(tokenize(m.text, strip_phrases=False)) != "advice" for m in meant)
+            ):
+                # "he told me to lock the front door, but I forgot": told, nothing called off;
+                # "should I get a bigger tv, what do you reckon": an opinion asked, not what Hearth can do
+                return Understanding()
         wondered = not acting and asked_indirectly(said, self._name_words) is not None
         if (
             said[:1] in (["i"], ["we"])
@@ -525,8 +601,14 @@ class Understander:
         of something done but names no device and points at none ("hands covered in flour, set the light
         to full") is a remark: the rest is judged without it."""
         reason = not_an_order(said, timed=timed)
-        if reason != "narration" or self.classifier is None:
-            return reason is not None
+        if reason is None:
+            return False
+        if self.classifier is None:
+            return True
+        if self._reasons_after_an_order(said, text, timed=timed):
+            return False
+        if reason != "narration":
+            return True
         cuts = [0, *comma_boundaries(text, len(said)), len(said)]
         clauses = [said[a:b] for a, b in itertools.pairwise(cuts) if b > a]
         told = [c for c in clauses if narrated(opening_stripped(c))]
@@ -534,6 +616,24 @@ class Understander:
         if not rest or any(self._linker_mentions(c) or POINTERS & set(c) for c in told):
             return True
         return any(not_an_order(c, timed=timed) is not None for c in rest)
+
+    def _reasons_after_an_order(self, said: list[str], text: str, *, timed: bool) -> bool:
+        """Whether the words are an order naming a device or room, then clauses set off by commas that only
+        tell why (see `gives_a_reason`): "can you turn off the kitchen lights, someone's left them on
+        again". A pointer in such a clause is the device just named; the order is judged without them."""
+        cuts = [0, *comma_boundaries(text, len(said)), len(said)]
+        clauses = [said[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+        ordered, kept, reasons = False, [], 0
+        for clause in clauses:
+            if not_an_order(clause, timed=timed) is None:
+                kept += clause
+                ordered = ordered or bool(self._linker_mentions(clause))
+            elif ordered and gives_a_reason(clause) and not self._linker_mentions(clause):
+                reasons += 1
+            else:
+                return False
+        # the words kept must be an order on their own too ("…, just kidding" calls the whole off)
+        return reasons > 0 and not_an_order(kept, timed=timed) is None
 
     @staticmethod
     def _statement(tokens: Sequence[str], text: str) -> bool:
@@ -705,7 +805,11 @@ class Understander:
             # The clause that only names the target ("the lamp in the living room, switch it on") stands in
             # for the pronoun whole; else the one device another clause names.
             bare = [
-                j for j in others if links[j] and _no_command(parsed[j]) and not describes_state(clauses[j])
+                j
+                for j in others
+                if (links[j] or _timer_named_alone(clauses[j]))
+                and _no_command(parsed[j])
+                and not describes_state(clauses[j])
             ]
             named = {m[1]: m[2] for j in others for m in links[j] if m[0] == "name"}
             attempts: list[tuple[list[str] | None, int | None]] = []
@@ -725,7 +829,32 @@ class Understander:
         if not commands:
             return self._one_command_said_apart(tokens, clauses)
         best_i, best = max(commands, key=lambda item: _specificity(item[1]))
-        if _vague(best) and not refers(clauses[best_i]):
+        if "ref" in best.slots and best.intent in DEFAULT_DOMAIN:
+            # "too bright in here, knock it down a bit": the remark says what kind "it" is, when nothing
+            # was talked about before; its words go with the order's
+            remarks = [
+                c for j, c in enumerate(clauses) if j != best_i and kind_said(c, DEFAULT_DOMAIN[best.intent])
+            ]
+            if len(remarks) == 1:
+                best = replace(best, text=f"{' '.join(remarks[0])}, {best.text}")
+        if "ref" in best.slots:
+            # "it's way too loud, turn it down": the step the remark asks for says what "it" is
+            family = RELATIVE_FAMILIES.get(best.intent, {})
+            felt = [
+                (i, m)
+                for i, m in commands
+                if "ref" not in m.slots
+                and _vague(m)
+                and family.get(DEFAULT_DOMAIN.get(m.intent, "")) == m.intent
+            ]
+            if len(felt) == 1:
+                consumed.add(best_i)
+                best_i, best = felt[0]
+        if (
+            _vague(best)
+            and not refers(clauses[best_i])
+            and not _guessed_from_a_statement(best, clauses[best_i])
+        ):
             # "I can't hear the telly, louder please": the one device another clause names.
             sources = [j for j in range(len(clauses)) if j != best_i and links[j]]
             if len(sources) == 1 and len(links[sources[0]]) == 1:
@@ -752,8 +881,9 @@ class Understander:
             differs = match is not None and (match.intent != best.intent or _specificity(match) > 0)
             if differs and match is not None and not _same_command(match, best):
                 return None
-            if (NEGATIONS & set(clause) or "not" in clause or "no" in clause) and not _unknowing(clause):
-                return None
+            negated = NEGATIONS & set(clause) or "not" in clause or "no" in clause
+            if negated and not _unknowing(clause) and (POINTERS & set(clause) or not gives_a_reason(clause)):
+                return None  # "I'm not going out again tonight" tells why; "not the lamp" is no remark
             if _bare_value(clause) and not _values(best):
                 return None  # "too loud, 20": a value said beside an order that sets none is no remark
             if match is None and _opens_an_order(clause):
@@ -786,18 +916,20 @@ class Understander:
         if self.classifier is None or len(tokens) > MAX_REMARKED_WORDS:
             return None  # without the linker the remarks cannot be checked for devices and rooms
         cuts = [i for i, w in enumerate(tokens) if w in REMARK_JOINERS]
-        if not 1 <= len(cuts) <= 3:
+        # "unlock the front door I'm home": a remark after the command may start with its own subject
+        told = [i for i, w in enumerate(tokens) if i > 1 and w in TELLING_SUBJECTS and i - 1 not in cuts]
+        if not 1 <= len(cuts) + len(told) <= 3:
             return None
         found: list[tuple[int, IntentMatch]] = []
         for a in (0, *(c + 1 for c in cuts)):
-            for b in (*cuts, len(tokens)):
+            for b in (*cuts, *told, len(tokens)):
                 if b - a < 2 or (a, b) == (0, len(tokens)):
                     continue
                 match = self._exact_clause(strip_edge_phrases(list(tokens[a:b])))
                 if match is None or match.intent in VERBLESS:
                     continue
                 remarks = [list(tokens[:a]), list(tokens[b:])]
-                if all(self._aside(r) for r in remarks):
+                if all(self._aside(r, match) for r in remarks):
                     found.append((b - a, match))
         if not found:
             return None
@@ -807,16 +939,18 @@ class Understander:
             return None
         return replace(best[0], source="split")
 
-    def _aside(self, words: list[str]) -> bool:
-        """Whether words around a command only remark (see `_command_amid_remarks`); none is fine."""
+    def _aside(self, words: list[str], command: IntentMatch) -> bool:
+        """Whether words around a command only remark (see `_command_amid_remarks`); none is fine. A
+        complaint the command answers ("turn the fan on in the bedroom it's too hot") is a remark too."""
         words = [w for w in words if w not in REMARK_JOINERS]
         if not words:
             return True
+        said = self._clause(strip_edge_phrases(words))
         return (
             bool(CLAUSE_MARKERS & set(words))  # a remark is a clause; "and the back one" names a target
             and not (NEGATIONS & set(words))
             and not ({"it", "them", "that", "this"} & set(words))
-            and self._clause(strip_edge_phrases(words)) is None
+            and (said is None or (_vague(said) and command.intent in _ANSWERING.get(said.intent, ())))
             and not self._linker_mentions(words)
         )
 
@@ -916,6 +1050,9 @@ class Understander:
                 match = self.recognizer.recognize_tokens(rephrased, text) or self._without_tail(
                     rephrased, text
                 )
+                if match is not None and room_felt(tokens) is not None:
+                    # "the lounge is boiling": a complaint, in its own words (a reason beside an order)
+                    return replace(match, text=" ".join(tokens))
                 if match is not None:
                     return match
         return None
@@ -1020,6 +1157,8 @@ CLAUSE_MARKERS = frozenset(
      "could", "will", "would", "should", "must", "need", "needs", "want", "wants", "have", "has", "had",
      "got", "feel", "feels", "let"}
 )  # fmt: skip
+# Subjects that open a remark said after a command with no joiner and no comma.
+TELLING_SUBJECTS = frozenset({"i'm", "i've", "we're", "we've", "it's", "there's"})
 MAX_REMARKED_WORDS = 24  # longer utterances are not searched for a command among remarks
 # Words that point at a device without naming it: a clause with one is about a device.
 POINTERS = frozenset({"it", "them", "that", "those", "this", "these", "one", "ones", "everything"})
@@ -1064,6 +1203,17 @@ def _turned_round(repair: Repair, words: Sequence[str]) -> bool:
     )
 
 
+def _guessed_from_a_statement(match: IntentMatch, words: Sequence[str]) -> bool:
+    """Whether the classifier read an order into a clause that tells of the speaker ("I'm on my last
+    set"): too weak a reading to aim at a device another clause names."""
+    return match.source == "classifier" and words[:1] != [] and words[0] in SPEAKER_TELLS
+
+
+def _timer_named_alone(words: Sequence[str]) -> bool:
+    """Whether a clause only names a timer: "the laundry timer", "my pasta timer"."""
+    return 2 <= len(words) <= 4 and words[0] in ("the", "my", "that") and words[-1] in TIMER_WORDS
+
+
 def _no_command(match: IntentMatch | None) -> bool:
     return match is None or match.intent in VERBLESS
 
@@ -1080,6 +1230,16 @@ def _replace_pronoun(words: Sequence[str], target: list[str]) -> list[str] | Non
 def _without_echoes(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
     """ "Too loud! Turn the tv down", "the speaker is too loud, turn it down": the same command said twice,
     once with its target and once without (or with a pronoun), is one command."""
+    timed = [p for p in parts if p.intent == "start_timer" and not TIMER_SPANS.isdisjoint(p.slots)]
+    if len(timed) == 1:
+        # "quarter of an hour, set a timer": the timer asked for is the one whose length is said
+        untimed = [p for p in parts if p.intent == "start_timer" and TIMER_SPANS.isdisjoint(p.slots)]
+        names = {p.slots["timer_name"].value for p in (*timed, *untimed) if "timer_name" in p.slots}
+        if untimed and len(names) <= 1:
+            named = next((p for p in (*timed, *untimed) if "timer_name" in p.slots), None)
+            slots = {**timed[0].slots, **({"timer_name": named.slots["timer_name"]} if named else {})}
+            one = replace(timed[0], slots=slots)
+            parts = tuple(one if p is timed[0] else p for p in parts if p not in untimed)
     kept: list[IntentMatch] = []
     for part in parts:
         twin = next((k for k in kept if _kind(k) == _kind(part)), None)
@@ -1251,17 +1411,26 @@ def _without_reasons(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
         p
         for p in parts
         if (_vague(p) or _only_room_said(p))
-        # opening the part, perhaps after one word of address ("sweetheart, that's far too loud")
-        and any(tuple(p.text.split()[k : k + len(o)]) == o for k in (0, 1) for o in IMPERSONAL)
+        # opening the part, perhaps after one word of address ("sweetheart, that's far too loud"), or a
+        # room said to be so ("the lounge is boiling")
+        and (
+            any(tuple(p.text.split()[k : k + len(o)]) == o for k in (0, 1) for o in IMPERSONAL)
+            or (_only_room_said(p) and "is" in p.text.split()[1:4])
+        )
         and (
             (p.source == "classifier" and _vague(p))
+            # how a room feels, read by rewording ("it's stuffy in the bedroom"), beside an order on a
+            # device said: why that is done, as it was when no layer read the complaint at all
+            or (
+                p.source == "fuzzy"
+                and room_felt(p.text.split()) is not None
+                and any(not _vague(n) for n in parts if n is not p)
+            )
             # a complaint the templates read as an order of its own ("it's cold in here") is kept, unless
             # the order beside it already does what it asks ("it's pitch dark in here, put the light on")
             or (
-                p.source in ("template", "classifier")
-                and any(
-                    n.intent in SUPPORTED_BY.get(p.intent, ()) and not _vague(n) for n in parts if n is not p
-                )
+                p.source in ("template", "classifier", "fuzzy")
+                and any(_answers(n, p) for n in parts if n is not p)
             )
         )
     ]
@@ -1269,6 +1438,7 @@ def _without_reasons(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
     named = [p for p in parts if p not in reasons and (not _vague(p) or "ref" in p.slots)]
     if not named or not reasons:
         return parts
+    parts = tuple(_felt(p, reasons) if "ref" in p.slots else p for p in parts)
     rooms = {p.slots["area"].value for p in reasons if "area" in p.slots}
     room = next(iter(rooms)) if len(rooms) == 1 else None
     return tuple(
@@ -1278,6 +1448,39 @@ def _without_reasons(parts: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
         for p in parts
         if p not in reasons
     )
+
+
+# Orders that answer how a room feels with another device: "it's stuffy in the bedroom, turn the fan on".
+ANSWERED_BY_SWITCHING: dict[str, frozenset[str]] = {
+    "temperature_up": frozenset({"turn_off", "close_cover"}),
+    "temperature_down": frozenset({"turn_on", "open_cover"}),
+}
+
+
+_ANSWERING = {k: SUPPORTED_BY[k] | ANSWERED_BY_SWITCHING.get(k, frozenset()) for k in SUPPORTED_BY}
+
+
+def _answers(order: IntentMatch, complaint: IntentMatch) -> bool:
+    """Whether the order does what the complaint asks: a setting of its kind, or a device of another kind
+    switched for a complaint that names no room ("ceiling fan on, it's hot as blazes"), or said by its
+    kind only ("it's stuffy in the bedroom, turn the fan on": the fan there). A named device in another
+    room than the one complained of ("bedroom fan off, it's chilly in the office") answers nothing."""
+    if _vague(order):
+        return False
+    if order.intent in SUPPORTED_BY.get(complaint.intent, ()):
+        return True
+    where = "area" not in complaint.slots or not {"name", "area"} & order.slots.keys()
+    return where and order.intent in ANSWERED_BY_SWITCHING.get(complaint.intent, ())
+
+
+def _felt(order: IntentMatch, reasons: Sequence[IntentMatch]) -> IntentMatch:
+    """ "It's way too loud, turn it down": a step on "it" takes the kind of the one step its reason asks for
+    (the volume), and the reason's words, which say that kind when nothing was talked about before."""
+    family = RELATIVE_FAMILIES.get(order.intent, {})
+    felt = [r for r in reasons if family.get(DEFAULT_DOMAIN.get(r.intent, "")) == r.intent]
+    if len(felt) != 1:
+        return order
+    return replace(order, intent=felt[0].intent, text=f"{felt[0].text}, {order.text}")
 
 
 def _only_room_said(match: IntentMatch) -> bool:
@@ -1437,6 +1640,27 @@ def _same_command(a: IntentMatch, b: IntentMatch) -> bool:
         (a.slots[k].value if k in a.slots else None) == (b.slots[k].value if k in b.slots else None)
         for k in keys
     )
+
+
+NEED_DURATION = "need-duration"
+_TIMER_STARTS = frozenset({"set", "start", "create", "make", "add"})
+_TIMER_ARTICLES = frozenset({"a", "an", "the", "another", "new", "my"})
+
+
+def _timer_without_length(tokens: Sequence[str]) -> Understanding | None:
+    """ "Set a timer", "start a pasta timer": no length said, so the question "for how long?", with the
+    timer (and its name) kept until it is answered. None for anything else."""
+    words = [w for w in tokens if w not in ("please", "up", "new")]
+    if len(words) < 3 or words[0] not in _TIMER_STARTS or words[1] not in _TIMER_ARTICLES:
+        return None
+    if words[-1] not in TIMER_WORDS or len(words) > 5:
+        return None
+    name = words[2:-1]
+    if any(w in NOT_TIMER_NAMES or w.isdigit() or w in NUMBER_WORDS or w in TIMER_WORDS for w in name):
+        return None
+    slots = {"timer_name": SlotValue(" ".join(name), " ".join(name))} if name else {}
+    pending = IntentMatch("start_timer", slots, " ".join(tokens), 1.0, "template")
+    return Understanding(question=NEED_DURATION, pending=pending, layer="template")
 
 
 def timer_duration(match: IntentMatch) -> IntentMatch:

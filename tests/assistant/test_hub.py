@@ -396,6 +396,17 @@ async def test_several_commands_and_a_follow_up_over_the_websocket(
     assert topics == ["cmnd/coffee_maker/POWER", "zigbee2mqtt/garage_door/set", "cmnd/coffee_maker/POWER"]
 
 
+async def test_a_timer_without_its_length_asks_how_long(home: RunningHome) -> None:
+    client = await open_client(home.url, KITCHEN_TOKEN)
+    events = await client.run("set a tea timer")
+    assert not of_type(events, "timer")
+    assert of_type(events, "reply")[0]["text"] == "For how long?"
+    events = await client.run("1 second", run_id="r2")
+    [started] = of_type(events, "timer")
+    assert (started["state"], started["name"], started["duration"]) == ("started", "tea", 1)
+    assert of_type(events, "reply")[0]["text"] == "Your tea timer is set for 1 second"
+
+
 async def test_timer_finishes_with_an_announcement_to_its_client(home: RunningHome) -> None:
     kitchen = await open_client(home.url, KITCHEN_TOKEN)
     bystander = await open_client(home.url, PHONE_TOKEN)

@@ -201,6 +201,18 @@ FLOORS = {
         "followup": 94,
         "safety": 96,
     },
+    # A commuter, a musician, South African, Southern US and Singaporean English, a video call,
+    # self-corrections, digits with units. Run once after the blind15 round (README); its wrong answers and
+    # misses were worked on by class in the blind16 round.
+    "blind16": {
+        "template": 98,
+        "typo": 96,
+        "asr_noise": 95,
+        "paraphrase": 90,
+        "multi_command": 94,
+        "followup": 95,
+        "safety": 96,
+    },
 }
 
 

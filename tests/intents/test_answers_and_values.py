@@ -271,8 +271,12 @@ def test_a_remark_beside_an_order_is_its_reason() -> None:
     assert _without_reasons((remark,)) == (remark,)
     in_the_office = _part("temperature_up", "it's chilly in the office", area="office")
     assert _without_reasons((order, in_the_office)) == (order, in_the_office)
+    # A complaint the templates read is kept beside an order that does not answer it ...
     said = _part("temperature_up", "it's cold in here", "template")
-    assert _without_reasons((order, said)) == (order, said)
+    opened = _part("open_cover", "open the garage door", "template", name="garage_door")
+    assert _without_reasons((opened, said)) == (opened, said)
+    # ... and is the reason of one that does: the fan switched off because it is cold
+    assert _without_reasons((order, said)) == (order,)
     warmer = _part("temperature_up", "make it warmer")
     assert _without_reasons((order, warmer)) == (order, warmer)
 
