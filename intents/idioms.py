@@ -163,18 +163,18 @@ def room_felt(words: Sequence[str]) -> list[str] | None:
     lounge cooler". The place words are left for the templates to read as a room (or not at all)."""
     words = list(words)
     for i, word in enumerate(words):
-        if word not in FELT_COLD and word not in FELT_HOT:
+        if word not in FELT:
             continue
         way = "warmer" if word in FELT_COLD else "cooler"
         before = list(itertools.dropwhile(lambda w: w in _DEGREES, reversed(words[:i])))[::-1]
         after = words[i + 1 :]
-        opener = next((o for o in _IT_IS if tuple(before) == o), None)
-        if opener is not None and after == ["in", "here"]:
+        it_is = tuple(before) in _IT_IS
+        if it_is and after == ["in", "here"]:
             return ["make", "it", way, "in", "here"]  # "it's roasting in here": the room the speaker is in
-        if opener is not None and after[:1] in (["in"], ["on"]) and len(after) > 1:
+        if it_is and after[:1] in (["in"], ["on"]) and len(after) > 1:
             place = after[2:] if after[1:2] == ["the"] else after[1:]
             return ["make", "the", *place, way]
-        if not after and len(before) > 1 and before[-1] in ("is", "'s"):
+        if not after and len(before) > 1 and before[-1] == "is":
             place = before[1:-1] if before[0] in ("the", "my", "our") else before[:-1]
             return ["make", "the", *place, way] if place else None
         return None
@@ -308,9 +308,10 @@ def _plain_verb(words: list[str]) -> list[str]:
         return ["put", *words[1:]]
     if words and words[0] in SWITCH_VERBS and ON_OFF & set(words[1:]):
         return ["turn", *words[1:]]
-    if words[:1] == ["hold"] and [w for w in words[1:3] if w not in ("the", "this")][:1] in [
-        [m] for m in HELD_MEDIA
-    ]:
+    if (
+        words[:1] == ["hold"]
+        and next((w for w in words[1:3] if w not in ("the", "this")), None) in HELD_MEDIA
+    ):
         return ["pause", *words[1:]]
     if words[:1] == ["crank"] and UP_DOWN.isdisjoint(words) and ON_OFF.isdisjoint(words) and len(words) > 1:
         return ["turn", *words[1:], "up"]  # "crank the office speaker": up, the only way one cranks

@@ -237,7 +237,7 @@ TRAILING_PHRASES: tuple[tuple[str, ...], ...] = (
     ("if", "you", "don't", "mind"),
     ("if", "you"),  # "if you please", whose "please" is a filler
     ("when", "you", "can"),
-    ("when", "you", "get", "a", "chance"),  # "switch the speaker off when you get a sec": now, politely
+    ("when", "you", "get", "a", "chance"),  # "switch the speaker off when you get a chance": now, politely
     ("when", "you", "get"),  # what is left of "… when you get a sec" once "a sec" is taken off
     ("when", "you", "get", "a", "chance"),
     ("cheers",),
@@ -620,18 +620,19 @@ def _pointing(tokens: list[str]) -> list[str]:
 # Said after "full" for as much as it goes ("to full whack", "full blast"): only "full" counts.
 _FULL_SLANG = frozenset({"whack", "blast", "tilt", "pelt"})
 # "Hot as blazes", "cold as ice", "dark as a cave": a simile after how it feels only says "very".
-_FELT = frozenset({"hot", "cold", "warm", "freezing", "chilly", "loud", "quiet", "dark", "bright", "dim"})
+_LIKENED = frozenset({"hot", "cold", "warm", "freezing", "chilly", "loud", "quiet", "dark", "bright", "dim"})
 _SIMILES = frozenset({"hell", "heck", "blazes", "anything", "ice", "toast", "fire", "owt", "sin", "night"})
 
 
 def _without_simile(tokens: list[str]) -> list[str]:
     """ "it's hot as blazes in the lounge" said as "it's hot in the lounge" (see `_SIMILES`)."""
     for i in range(1, len(tokens) - 1):
-        if tokens[i] != "as" or tokens[i - 1] not in _FELT:
+        if tokens[i] != "as" or tokens[i - 1] not in _LIKENED:
             continue
-        end = i + 2 if tokens[i + 1] in _SIMILES else i + 3 if tokens[i + 1] in ("a", "an", "the") else i
-        if end > i:
-            return [*tokens[:i], *tokens[end:]]
+        if tokens[i + 1] in _SIMILES:
+            return [*tokens[:i], *tokens[i + 2 :]]  # "as blazes"
+        if tokens[i + 1] in ("a", "an", "the"):
+            return [*tokens[:i], *tokens[i + 3 :]]  # "as an oven"
     return tokens
 
 

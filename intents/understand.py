@@ -1158,7 +1158,7 @@ CLAUSE_MARKERS = frozenset(
      "got", "feel", "feels", "let"}
 )  # fmt: skip
 # Subjects that open a remark said after a command with no joiner and no comma.
-TELLING_SUBJECTS = frozenset({"i'm", "i've", "we're", "we've", "it's", "there's"})
+TELLING_SUBJECTS = SPEAKER_TELLS | {"it's", "there's"}
 MAX_REMARKED_WORDS = 24  # longer utterances are not searched for a command among remarks
 # Words that point at a device without naming it: a clause with one is about a device.
 POINTERS = frozenset({"it", "them", "that", "those", "this", "these", "one", "ones", "everything"})
